@@ -1,0 +1,37 @@
+/**
+ * Every Cosmos container and queue the app uses, with its partition key: the single list that
+ * provisioning (local start, tests) and the infra drift test read.
+ */
+export type DatabaseRole = 'hq' | 'channel';
+
+export interface ContainerSpec {
+  database: DatabaseRole;
+  id: string;
+  partitionKey: string;
+  purpose: string;
+}
+
+export const CONTAINERS = {
+  hqCustomers: { database: 'hq', id: 'customers', partitionKey: '/id', purpose: 'HQ customer master, one document per customer' },
+  hqOperations: {
+    database: 'hq',
+    id: 'asyncOperations',
+    partitionKey: '/customerId',
+    purpose: 'HQ staging of uploaded async operations (the RETAILASYNC* tables), one document per operation',
+  },
+  hqNumberSequences: { database: 'hq', id: 'numberSequences', partitionKey: '/id', purpose: 'HQ number sequences (customer account)' },
+  hqSyncRuns: { database: 'hq', id: 'syncRuns', partitionKey: '/id', purpose: 'one document per sync run' },
+  channelCustomers: {
+    database: 'channel',
+    id: 'customers',
+    partitionKey: '/id',
+    purpose: "the channel's customers, each with its async operations and their statuses",
+  },
+} as const satisfies Record<string, ContainerSpec>;
+
+export type ContainerName = keyof typeof CONTAINERS;
+
+/** Queue names derive from settings; the poison queue is always `{name}-poison`. */
+export function queueNames(asyncQueueName: string): string[] {
+  return [asyncQueueName, `${asyncQueueName}-poison`];
+}
