@@ -1,0 +1,30 @@
+import https from 'node:https';
+import { Container, CosmosClient } from '@azure/cosmos';
+import { DefaultAzureCredential } from '@azure/identity';
+import type { AppConfig } from '../config/settings';
+import { CONTAINERS, ContainerName } from './layout';
+
+const LOOPBACK = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
+
+/**
+ * A Cosmos client for the configured account: the key when one is set, managed identity otherwise.
+ * The emulators' self-signed certificate is accepted for loopback endpoints only.
+ */
+export function createCosmosClient(cosmos: AppConfig['cosmos']): CosmosClient {
+  const loopback = LOOPBACK.test(cosmos.endpoint);
+  return new CosmosClient({
+    endpoint: cosmos.endpoint,
+    ...(cosmos.key ? { key: cosmos.key } : { aadCredentials: new DefaultAzureCredential() }),
+    ...(loopback ? { agent: new https.Agent({ rejectUnauthorized: false, keepAlive: true, maxSockets: 64 }) } : {}),
+    connectionPolicy: { enableEndpointDiscovery: !loopback },
+  });
+}
+
+export type Containers = Record<ContainerName, Container>;
+
+export function containers(client: CosmosClient, cosmos: AppConfig['cosmos']): Containers {
+  const databaseId = { hq: cosmos.hqDatabase, channel: cosmos.channelDatabase };
+  return Object.fromEntries(
+    Object.entries(CONTAINERS).map(([name, spec]) => [name, client.database(databaseId[spec.database]).container(spec.id)]),
+  ) as Containers;
+}
