@@ -1,0 +1,72 @@
+/**
+ * The storefront (channel) API: thin adapters from HTTP to the customer service.
+ */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { CustomerService } from '../../shared/channel/customer-service';
+import { errorResponse, json, readJson } from './problem';
+
+export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+type Customers = () => CustomerService;
+
+const STATUS = { accepted: 202, created: 201, existing: 200 } as const;
+
+function customerLocation(request: HttpRequest, channelId: string, customerId: string): string {
+  return new URL(`/api/channels/${encodeURIComponent(channelId)}/customers/${customerId}`, request.url).pathname;
+}
+
+export function signUpHandler(customers: Customers): HttpHandler {
+  return async (request, context) => {
+    try {
+      const channelId = request.params.channelId;
+      const body = await readJson(request);
+      const { outcome, customer } = await customers().signUp(channelId, body);
+      context.log(`sign-up on channel ${channelId}: customer ${customer.customerId} ${outcome} (${customer.mode})`);
+      return json(STATUS[outcome], customer, { location: customerLocation(request, channelId, customer.customerId) });
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
+}
+
+export function getCustomerHandler(customers: Customers): HttpHandler {
+  return async (request, context) => {
+    try {
+      return json(200, await customers().get(request.params.channelId, request.params.customerId));
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
+}
+
+export function editCustomerHandler(customers: Customers): HttpHandler {
+  return async (request, context) => {
+    try {
+      const { channelId, customerId } = request.params;
+      const body = await readJson(request);
+      const { mode, customer } = await customers().edit(channelId, customerId, body, idempotencyKey(request));
+      context.log(`edit of customer ${customer.customerId} on channel ${channelId} (${mode})`);
+      return json(mode === 'async' ? 202 : 200, customer);
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
+}
+
+export function addAddressHandler(customers: Customers): HttpHandler {
+  return async (request, context) => {
+    try {
+      const { channelId, customerId } = request.params;
+      const body = await readJson(request);
+      const { mode, customer } = await customers().addAddress(channelId, customerId, body, idempotencyKey(request));
+      context.log(`address added to customer ${customer.customerId} on channel ${channelId} (${mode})`);
+      return json(mode === 'async' ? 202 : 201, customer, { location: customerLocation(request, channelId, customer.customerId) });
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
+}
+
+function idempotencyKey(request: HttpRequest): string | undefined {
+  const key = request.headers.get('idempotency-key')?.trim();
+  return key ? key.slice(0, 200) : undefined;
+}

@@ -1,0 +1,80 @@
+/**
+ * Every function of the app, registered in one place. Handlers are factories that receive their
+ * dependencies, so tests can hand them other clients.
+ */
+import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import { appConfig } from '../shared/config/settings';
+import { services } from '../shared/services';
+import { listRunsHandler, runSyncHandler } from './http/sync-runs';
+import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from './http/storefront';
+import {
+  ACTIVITY,
+  customerSyncOrchestrator,
+  recordRunActivity,
+  startSyncRun,
+  SYNC_ORCHESTRATION,
+  synchronizeActivity,
+  uploadActivity,
+} from './sync/customer-sync';
+
+// Read and validate the settings at start-up: a bad value stops the app with its name.
+const config = appConfig();
+for (const feature of config.features.values()) {
+  if (feature.enabled && !feature.effective) console.warn(`Feature ${feature.name} is enabled but not effective: ${feature.reason}`);
+}
+const customers = () => services().customers;
+
+// Storefront (channel) API.
+app.http('signUpCustomer', {
+  route: 'channels/{channelId}/customers',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: signUpHandler(customers),
+});
+app.http('getCustomer', {
+  route: 'channels/{channelId}/customers/{customerId}',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: getCustomerHandler(customers),
+});
+app.http('editCustomer', {
+  route: 'channels/{channelId}/customers/{customerId}',
+  methods: ['PATCH'],
+  authLevel: 'function',
+  handler: editCustomerHandler(customers),
+});
+app.http('addCustomerAddress', {
+  route: 'channels/{channelId}/customers/{customerId}/addresses',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: addAddressHandler(customers),
+});
+
+// Sync: the timer and the on-demand starter share one singleton orchestration.
+app.timer('syncTimer', {
+  schedule: '%Sync__schedule%',
+  extraInputs: [df.input.durableClient()],
+  handler: async (_timer, context) => {
+    const result = await startSyncRun(df.getClient(context), 'timer', services().config.sync);
+    context.log(result.started ? `sync run ${result.instanceId} started by timer` : `timer: ${result.reason}`);
+  },
+});
+app.http('runSync', {
+  route: 'ops/sync/run',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: runSyncHandler(services),
+});
+app.http('listSyncRuns', {
+  route: 'ops/sync/runs',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: listRunsHandler(services),
+});
+
+df.app.orchestration(SYNC_ORCHESTRATION, customerSyncOrchestrator);
+df.app.activity(ACTIVITY.upload, { handler: uploadActivity(services) });
+df.app.activity(ACTIVITY.synchronize, { handler: synchronizeActivity(services) });
+df.app.activity(ACTIVITY.record, { handler: recordRunActivity(services) });

@@ -1,0 +1,102 @@
+import type { Container, PatchOperation } from '@azure/cosmos';
+import type { CustomerProfile } from '../domain/customer';
+import type { ExternalIdentity } from '../domain/identity';
+import type { OperationRecord } from '../domain/operation';
+import { isConflict, isNotFound, stripSystem } from '../storage/documents';
+
+export type CustomerMode = 'async' | 'realtime';
+
+/** The channel's customer: its current values as the storefront sees them, and its operations. */
+export interface ChannelCustomer extends CustomerProfile {
+  id: string;
+  channelId: string;
+  externalIdentity: ExternalIdentity;
+  custAccountAsync: string | null;
+  accountNumber: string | null;
+  mode: CustomerMode;
+  /** The last replicationCounter handed out for this customer. */
+  replicationCounter: number;
+  /** The last replicationCounter HQ has applied, as distributed back; below replicationCounter = outstanding. */
+  hqAppliedCounter: number;
+  /** Keyed by operationId, so distribution can update one with a single patch. */
+  operations: Record<string, OperationRecord>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Versioned<T> {
+  doc: T;
+  etag: string;
+}
+
+/** Cosmos limits one patch request to 10 operations. */
+const PATCH_LIMIT = 10;
+
+export class ChannelStore {
+  constructor(private readonly customers: Container) {}
+
+  /** Creates the customer; `false` when one with the same id already exists. */
+  async create(customer: ChannelCustomer): Promise<boolean> {
+    try {
+      await this.customers.items.create(customer);
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
+  }
+
+  async read(customerId: string): Promise<Versioned<ChannelCustomer> | undefined> {
+    try {
+      const { resource, etag } = await this.customers.item(customerId, customerId).read<ChannelCustomer>();
+      return resource ? { doc: stripSystem(resource), etag } : undefined;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async findByAccountNumber(channelId: string, accountNumber: string): Promise<Versioned<ChannelCustomer> | undefined> {
+    const { resources } = await this.customers.items
+      .query<ChannelCustomer>({
+        query: 'SELECT * FROM c WHERE c.accountNumber = @accountNumber AND c.channelId = @channelId',
+        parameters: [
+          { name: '@accountNumber', value: accountNumber },
+          { name: '@channelId', value: channelId },
+        ],
+      })
+      .fetchAll();
+    const found = resources[0];
+    return found ? { doc: stripSystem(found), etag: (found as { _etag?: string })._etag ?? '' } : undefined;
+  }
+
+  /** Replaces the customer if nobody changed it since `etag`; throws a 412 error otherwise. */
+  async replace(customer: ChannelCustomer, etag: string): Promise<Versioned<ChannelCustomer>> {
+    const { resource, etag: next } = await this.customers
+      .item(customer.id, customer.id)
+      .replace<ChannelCustomer>(customer, { accessCondition: { type: 'IfMatch', condition: etag } });
+    return { doc: stripSystem(resource!), etag: next };
+  }
+
+  /**
+   * Writes HQ's answer back (the 1010 distribution): the account number and the new state of the
+   * given operations, without reading the customer first.
+   */
+  async recordDistribution(
+    customerId: string,
+    hq: { accountNumber: string; appliedCounter: number } | undefined,
+    operations: OperationRecord[],
+  ): Promise<void> {
+    const patches: PatchOperation[] = operations.map((op) => ({ op: 'set', path: `/operations/${op.operationId}`, value: op }));
+    if (hq) {
+      patches.unshift(
+        { op: 'set', path: '/accountNumber', value: hq.accountNumber },
+        { op: 'set', path: '/hqAppliedCounter', value: hq.appliedCounter },
+      );
+    }
+    const item = this.customers.item(customerId, customerId);
+    for (let i = 0; i < patches.length; i += PATCH_LIMIT) {
+      await item.patch(patches.slice(i, i + PATCH_LIMIT));
+    }
+  }
+}

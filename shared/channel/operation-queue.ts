@@ -1,0 +1,64 @@
+import type { QueueClient } from '@azure/storage-queue';
+import type { AsyncOperation } from '../domain/operation';
+
+export interface ReceivedMessage {
+  messageId: string;
+  popReceipt: string;
+  dequeueCount: number;
+  /** The message text as queued (base64), decoded by the upload step so it can judge poison. */
+  messageText: string;
+}
+
+/**
+ * The channel's queue of async operations. Messages are base64 JSON: what a Functions queue
+ * trigger reads by default and what the Storage SDK writes, so either can consume them.
+ */
+export class OperationQueue {
+  constructor(
+    private readonly queue: QueueClient,
+    private readonly poison: QueueClient,
+  ) {}
+
+  get name(): string {
+    return this.queue.name;
+  }
+
+  async send(operation: AsyncOperation): Promise<void> {
+    await this.queue.sendMessage(encodeMessage(operation));
+  }
+
+  async receive(maxMessages: number, visibilityTimeoutSeconds: number): Promise<ReceivedMessage[]> {
+    const { receivedMessageItems } = await this.queue.receiveMessages({
+      numberOfMessages: Math.min(32, maxMessages),
+      visibilityTimeout: visibilityTimeoutSeconds,
+    });
+    return receivedMessageItems.map((m) => ({
+      messageId: m.messageId,
+      popReceipt: m.popReceipt,
+      dequeueCount: m.dequeueCount,
+      messageText: m.messageText,
+    }));
+  }
+
+  /** Deleting a message another run already deleted is not an error: the work is done. */
+  async delete(message: ReceivedMessage): Promise<void> {
+    try {
+      await this.queue.deleteMessage(message.messageId, message.popReceipt);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    }
+  }
+
+  async setAside(message: ReceivedMessage): Promise<void> {
+    await this.poison.sendMessage(message.messageText);
+  }
+
+  async approximateDepth(): Promise<{ queued: number; poisoned: number }> {
+    const [queued, poisoned] = await Promise.all([this.queue.getProperties(), this.poison.getProperties()]);
+    return { queued: queued.approximateMessagesCount ?? 0, poisoned: poisoned.approximateMessagesCount ?? 0 };
+  }
+}
+
+export function encodeMessage(operation: AsyncOperation): string {
+  return Buffer.from(JSON.stringify(operation), 'utf8').toString('base64');
+}

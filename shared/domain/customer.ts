@@ -1,0 +1,156 @@
+/**
+ * The customer as both sides see it, and how an operation changes it. The same function applies
+ * operations in the channel (so edits show at once) and in HQ (when synchronized).
+ */
+import type { AsyncOperation, Entity, OperationKind } from './operation';
+
+export type CustomerType = 'Person' | 'Organization';
+export type ContactType = 'Email' | 'Phone' | 'Url';
+export type AttributeValue = string | number | boolean;
+
+export interface Address {
+  addressId: string;
+  name?: string;
+  street: string;
+  city: string;
+  zipCode?: string;
+  state?: string;
+  countryRegionId: string;
+  addressType: 'Home' | 'Business' | 'Delivery' | 'Invoice';
+  isPrimary: boolean;
+}
+
+export interface Contact {
+  contactId: string;
+  type: ContactType;
+  value: string;
+  description?: string;
+  isPrimary: boolean;
+}
+
+export interface Affiliation {
+  name: string;
+}
+
+/** The editable fields of the customer record itself (RETAILASYNCCUSTOMERV2). */
+export interface CustomerFields {
+  customerType: CustomerType;
+  firstName: string;
+  middleName?: string;
+  lastName: string;
+  title?: string;
+  email: string;
+  phone?: string;
+  language?: string;
+  organizationName?: string;
+}
+
+export interface CustomerProfile extends CustomerFields {
+  addresses: Address[];
+  contacts: Contact[];
+  affiliations: Affiliation[];
+  attributes: Record<string, AttributeValue>;
+  active: boolean;
+}
+
+export const CUSTOMER_FIELD_NAMES: readonly (keyof CustomerFields)[] = [
+  'customerType',
+  'firstName',
+  'middleName',
+  'lastName',
+  'title',
+  'email',
+  'phone',
+  'language',
+  'organizationName',
+];
+
+export function pickCustomerFields(source: Partial<CustomerFields>): Partial<CustomerFields> {
+  const fields: Partial<CustomerFields> = {};
+  for (const name of CUSTOMER_FIELD_NAMES) {
+    if (source[name] !== undefined) (fields as Record<string, unknown>)[name] = source[name];
+  }
+  return fields;
+}
+
+export class InvalidOperationError extends Error {}
+
+/** The profile after one operation; pure, so replaying an operation on the same input is harmless. */
+export function applyOperation(
+  profile: CustomerProfile | undefined,
+  op: Pick<AsyncOperation, 'entity' | 'operation' | 'payload'>,
+): CustomerProfile {
+  const key = `${op.entity}:${op.operation}` as `${Entity}:${OperationKind}`;
+  if (key === 'Customer:Create') {
+    return {
+      addresses: [],
+      contacts: [],
+      affiliations: [],
+      attributes: {},
+      active: true,
+      ...(op.payload as unknown as CustomerFields),
+    };
+  }
+  if (!profile) throw new InvalidOperationError(`${op.entity} ${op.operation} before the customer exists`);
+  const payload = op.payload;
+  switch (key) {
+    case 'Customer:Update':
+      return { ...profile, ...pickCustomerFields(payload as Partial<CustomerFields>) };
+    case 'Customer:Deactivate':
+      return { ...profile, active: false };
+    case 'Address:Create':
+    case 'Address:Update': {
+      const address = payload as unknown as Address;
+      const others = profile.addresses
+        .filter((a) => a.addressId !== address.addressId)
+        .map((a) => (address.isPrimary ? { ...a, isPrimary: false } : a));
+      return { ...profile, addresses: [...others, address] };
+    }
+    case 'Address:Deactivate':
+      return { ...profile, addresses: profile.addresses.filter((a) => a.addressId !== payload.addressId) };
+    case 'Contact:Create':
+    case 'Contact:Update': {
+      const contact = payload as unknown as Contact;
+      const others = profile.contacts
+        .filter((c) => c.contactId !== contact.contactId)
+        .map((c) => (contact.isPrimary && c.type === contact.type ? { ...c, isPrimary: false } : c));
+      return { ...profile, contacts: [...others, contact] };
+    }
+    case 'Contact:Deactivate':
+      return { ...profile, contacts: profile.contacts.filter((c) => c.contactId !== payload.contactId) };
+    case 'Affiliation:Create':
+    case 'Affiliation:Update': {
+      const name = String(payload.name);
+      return { ...profile, affiliations: [...profile.affiliations.filter((a) => a.name !== name), { name }] };
+    }
+    case 'Affiliation:Deactivate':
+      return { ...profile, affiliations: profile.affiliations.filter((a) => a.name !== payload.name) };
+    case 'Attribute:Create':
+    case 'Attribute:Update':
+      return { ...profile, attributes: { ...profile.attributes, [String(payload.name)]: payload.value as AttributeValue } };
+    case 'Attribute:Deactivate': {
+      const { [String(payload.name)]: _removed, ...rest } = profile.attributes;
+      return { ...profile, attributes: rest };
+    }
+    default:
+      throw new InvalidOperationError(`unknown operation ${key}`);
+  }
+}
+
+/**
+ * HQ's own rule, which the storefront does not check: the party name (first, middle and last
+ * name, or the organization name) is at most 100 characters, like DirPartyTable.Name. A sign-up
+ * that breaks it is accepted by the channel and fails in HQ, where an operator fixes it.
+ */
+export const HQ_PARTY_NAME_MAX = 100;
+
+export function hqRuleViolation(profile: CustomerProfile): string | undefined {
+  const name =
+    profile.customerType === 'Organization' && profile.organizationName
+      ? profile.organizationName
+      : [profile.firstName, profile.middleName, profile.lastName].filter(Boolean).join(' ');
+  if (name.length > HQ_PARTY_NAME_MAX) {
+    return `HQ rejected the customer: party name is ${name.length} characters, HQ allows ${HQ_PARTY_NAME_MAX}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,35 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+/** Namespace for customer ids derived from a storefront identity (a fixed random UUID). */
+const CUSTOMER_NAMESPACE = 'a7e1c2f4-5b1d-4c8e-9a63-2f0d8b6e4c11';
+
+/** RFC 4122 version 5 (name-based, SHA-1) UUID. */
+export function uuidV5(name: string, namespace: string): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export interface ExternalIdentity {
+  provider: string;
+  id: string;
+}
+
+/**
+ * The channel customer id is derived from the channel and the storefront identity, so a retried
+ * sign-up lands on the same document and Cosmos' unique id refuses the duplicate: exactly one
+ * customer per identity without a second write to claim it.
+ */
+export function customerIdFor(channelId: string, identity: ExternalIdentity): string {
+  return uuidV5(JSON.stringify([channelId, identity.provider, identity.id]), CUSTOMER_NAMESPACE);
+}
+
+/** An operation id derived from an Idempotency-Key, so a retried edit queues the same operation. */
+export function operationIdFor(customerId: string, idempotencyKey: string | undefined): string {
+  return idempotencyKey ? uuidV5(JSON.stringify([customerId, idempotencyKey]), CUSTOMER_NAMESPACE) : randomUUID();
+}
+
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

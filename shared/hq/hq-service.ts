@@ -1,0 +1,183 @@
+/**
+ * HQ: the customer master and its number sequence. Real-time calls (the channel calling HQ
+ * directly) are refused while HQ is in servicing; the synchronize job applies staged operations.
+ */
+import type { Container } from '@azure/cosmos';
+import { applyOperation, CustomerProfile, hqRuleViolation, InvalidOperationError } from '../domain/customer';
+import { HqUnavailableError } from '../domain/errors';
+import type { AsyncOperation } from '../domain/operation';
+import { isConflict, isNotFound, isPreconditionFailed, stripSystem } from '../storage/documents';
+import type { NumberSequence } from './number-sequence';
+
+export interface HqCustomer extends CustomerProfile {
+  /** The channel customer id: one HQ customer per channel customer, whatever retries happen. */
+  id: string;
+  accountNumber: string;
+  /** Kept from the async customer it was created from; null for one created in real time. */
+  custAccountAsync: string | null;
+  channelId: string;
+  /** The replicationCounter of the last operation applied: the next one must be exactly +1. */
+  appliedCounter: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CustomerRef {
+  customerId: string;
+  channelId: string;
+  custAccountAsync: string | null;
+}
+
+/** What applying a customer's outstanding operations did to each of them. */
+export interface ApplyResult {
+  customer: HqCustomer | undefined;
+  /** Applied now, or found already applied by an earlier (crashed or repeated) run. */
+  completed: AsyncOperation[];
+  failed: { operation: AsyncOperation; error: string } | undefined;
+  /** Not applied: behind a failed operation, or a predecessor has not reached HQ yet. */
+  waiting: { operation: AsyncOperation; reason: string }[];
+}
+
+export class HqRejectedError extends Error {}
+
+export interface HqOptions {
+  servicing: () => boolean;
+  latencyMs: () => number;
+}
+
+export class HqService {
+  constructor(
+    private readonly customers: Container,
+    private readonly accountNumbers: NumberSequence,
+    private readonly options: HqOptions,
+  ) {}
+
+  /** Real time: create a customer from its operations at once. Idempotent on the channel customer. */
+  async createCustomerRealtime(ref: CustomerRef, operations: AsyncOperation[]): Promise<HqCustomer> {
+    await this.realtimeCall();
+    const result = await this.applyOperations(ref, operations);
+    if (result.failed) throw new HqRejectedError(result.failed.error);
+    if (!result.customer) throw new Error('HQ did not create the customer');
+    return result.customer;
+  }
+
+  /** Real time: apply edits to an existing customer at once. */
+  async applyRealtime(ref: CustomerRef, operations: AsyncOperation[]): Promise<HqCustomer> {
+    await this.realtimeCall();
+    const result = await this.applyOperations(ref, operations);
+    if (result.failed) throw new HqRejectedError(result.failed.error);
+    if (result.waiting.length > 0) throw new HqRejectedError(result.waiting[0].reason);
+    return result.customer!;
+  }
+
+  async getCustomer(customerId: string): Promise<HqCustomer | undefined> {
+    try {
+      const { resource } = await this.customers.item(customerId, customerId).read<HqCustomer>();
+      return resource ? stripSystem(resource) : undefined;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The synchronize job's core: apply a customer's operations in replicationCounter order, each
+   * exactly once. Operations already applied are reported completed without being applied again,
+   * so a repeated or crashed run converges instead of duplicating.
+   */
+  async applyOperations(ref: CustomerRef, operations: AsyncOperation[], attempt = 0): Promise<ApplyResult> {
+    const ops = [...operations].sort((a, b) => a.replicationCounter - b.replicationCounter);
+    const startsWithCreate = ops[0]?.replicationCounter === 1;
+    // A create needs no read on the first try: Cosmos refuses a second document with the same id.
+    const existing = startsWithCreate && attempt === 0 ? undefined : await this.readWithEtag(ref.customerId);
+    if (!existing && !startsWithCreate) {
+      return {
+        customer: undefined,
+        completed: [],
+        failed: undefined,
+        waiting: ops.map((operation) => ({ operation, reason: 'waiting for the customer to be created in HQ' })),
+      };
+    }
+
+    const result: ApplyResult = { customer: existing?.doc, completed: [], failed: undefined, waiting: [] };
+    let profile: CustomerProfile | undefined = existing?.doc;
+    let counter = existing?.doc.appliedCounter ?? 0;
+    const applied: AsyncOperation[] = [];
+    for (const [index, op] of ops.entries()) {
+      if (op.replicationCounter <= counter) {
+        result.completed.push(op);
+        continue;
+      }
+      if (op.replicationCounter > counter + 1) {
+        result.waiting.push(
+          ...ops.slice(index).map((operation) => ({ operation, reason: `waiting for operation #${counter + 1} of this customer` })),
+        );
+        break;
+      }
+      try {
+        const next = applyOperation(profile, op);
+        const violation = hqRuleViolation(next);
+        if (violation) throw new HqRejectedError(violation);
+        profile = next;
+        counter = op.replicationCounter;
+        applied.push(op);
+      } catch (error) {
+        if (!(error instanceof HqRejectedError || error instanceof InvalidOperationError)) throw error;
+        result.failed = { operation: op, error: error.message };
+        result.waiting.push(
+          ...ops.slice(index + 1).map((operation) => ({ operation, reason: `waiting behind failed operation #${op.replicationCounter}` })),
+        );
+        break;
+      }
+    }
+    if (applied.length === 0) return result;
+
+    const now = new Date().toISOString();
+    try {
+      if (existing) {
+        const doc: HqCustomer = { ...existing.doc, ...profile!, appliedCounter: counter, updatedAt: now };
+        const { resource } = await this.customers
+          .item(doc.id, doc.id)
+          .replace<HqCustomer>(doc, { accessCondition: { type: 'IfMatch', condition: existing.etag } });
+        result.customer = stripSystem(resource!);
+      } else {
+        const doc: HqCustomer = {
+          ...profile!,
+          id: ref.customerId,
+          accountNumber: await this.accountNumbers.next(),
+          custAccountAsync: ref.custAccountAsync,
+          channelId: ref.channelId,
+          appliedCounter: counter,
+          createdAt: now,
+          updatedAt: now,
+        };
+        const { resource } = await this.customers.items.create<HqCustomer>(doc);
+        result.customer = stripSystem(resource!);
+      }
+    } catch (error) {
+      // Someone else (a repeated activity, a concurrent Synchronize) wrote first: start over from
+      // what HQ now holds, which marks their work completed instead of applying it twice.
+      const raced = isConflict(error) || isPreconditionFailed(error);
+      if (!raced || attempt >= 3) throw error;
+      return this.applyOperations(ref, operations, attempt + 1);
+    }
+    result.completed.push(...applied);
+    return result;
+  }
+
+  private async readWithEtag(id: string): Promise<{ doc: HqCustomer; etag: string } | undefined> {
+    try {
+      const { resource, etag } = await this.customers.item(id, id).read<HqCustomer>();
+      return resource ? { doc: stripSystem(resource), etag } : undefined;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async realtimeCall(): Promise<void> {
+    const latency = this.options.latencyMs();
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    if (this.options.servicing()) throw new HqUnavailableError();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Distribute (job 1010): send HQ's answer back to the channel: the real account number and the
+ * state of each operation, so the storefront stops showing "Pending sync".
+ */
+import type { ChannelStore } from '../channel/channel-store';
+import type { OperationRecord, StagedOperation } from '../domain/operation';
+import type { HqCustomer } from '../hq/hq-service';
+
+export class Distributor {
+  constructor(private readonly channel: ChannelStore) {}
+
+  async distribute(customerId: string, hqCustomer: HqCustomer | undefined, operations: StagedOperation[]): Promise<void> {
+    if (operations.length === 0 && !hqCustomer) return;
+    await this.channel.recordDistribution(
+      customerId,
+      hqCustomer && { accountNumber: hqCustomer.accountNumber, appliedCounter: hqCustomer.appliedCounter },
+      operations.map(channelRecord),
+    );
+  }
+}
+
+export function channelRecord(op: StagedOperation): OperationRecord {
+  return {
+    operationId: op.operationId,
+    entity: op.entity,
+    operation: op.operation,
+    replicationCounter: op.replicationCounter,
+    status: op.status,
+    createdAt: op.createdAt,
+    uploadedAt: op.uploadedAt,
+    completedAt: op.completedAt,
+    attempts: op.attempts,
+    lastError: op.lastError,
+    payload: op.payload,
+  };
+}

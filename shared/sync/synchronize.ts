@@ -1,0 +1,138 @@
+/**
+ * Synchronize ("Synchronize customers and channel requests"): apply staged operations to HQ,
+ * customer by customer in replicationCounter order, then distribute the result to the channel,
+ * then mark the staged operations. Staging is written last: it is the commit point, so a crash
+ * before it makes the next run repeat steps that are all idempotent.
+ */
+import type { StagedOperation } from '../domain/operation';
+import type { HqService } from '../hq/hq-service';
+import type { Distributor } from './distribute';
+import type { StagingStore } from './staging-store';
+
+export interface BatchRequest {
+  runId: string;
+  group: number;
+  groups: number;
+  batchSize: number;
+}
+
+export interface SyncCounts {
+  customers: number;
+  completed: number;
+  failed: number;
+  waiting: number;
+  /** Customers whose processing hit an infrastructure error; their operations are untouched. */
+  errors: number;
+}
+
+export const emptyCounts = (): SyncCounts => ({ customers: 0, completed: 0, failed: 0, waiting: 0, errors: 0 });
+
+export function addCounts(a: SyncCounts, b: SyncCounts): SyncCounts {
+  return {
+    customers: a.customers + b.customers,
+    completed: a.completed + b.completed,
+    failed: a.failed + b.failed,
+    waiting: a.waiting + b.waiting,
+    errors: a.errors + b.errors,
+  };
+}
+
+export interface SynchronizerOptions {
+  maxAttempts: number;
+  /** Customers processed at once within one batch. */
+  concurrency?: number;
+  log?: (message: string) => void;
+}
+
+export class Synchronizer {
+  constructor(
+    private readonly staging: StagingStore,
+    private readonly hq: HqService,
+    private readonly distributor: Distributor,
+    private readonly options: SynchronizerOptions,
+  ) {}
+
+  /** One batch of the oldest outstanding operations of one customer group. */
+  async synchronizeBatch(request: BatchRequest): Promise<SyncCounts> {
+    const operations = await this.staging.outstanding({
+      runId: request.runId,
+      group: request.group,
+      groups: request.groups,
+      limit: request.batchSize,
+      maxAttempts: this.options.maxAttempts,
+    });
+    const byCustomer = new Map<string, StagedOperation[]>();
+    for (const op of operations) byCustomer.set(op.customerId, [...(byCustomer.get(op.customerId) ?? []), op]);
+
+    const counts = emptyCounts();
+    const queue = [...byCustomer.entries()];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [customerId, ops] = next;
+        addInto(counts, await this.synchronizeOperations(customerId, ops, request.runId, true));
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.concurrency ?? 8 }, worker));
+    return counts;
+  }
+
+  /** The operator's "Synchronize": process every outstanding operation of one customer now. */
+  async synchronizeCustomer(customerId: string, runId: string): Promise<SyncCounts> {
+    const ops = await this.staging.outstandingForCustomer(customerId);
+    return this.synchronizeOperations(customerId, ops, runId, false);
+  }
+
+  private async synchronizeOperations(customerId: string, given: StagedOperation[], runId: string, mayBeIncomplete: boolean): Promise<SyncCounts> {
+    const counts = { ...emptyCounts(), customers: 1 };
+    if (given.length === 0) return counts;
+    try {
+      let ops = given;
+      const ref = {
+        customerId,
+        channelId: ops[0].channelId,
+        custAccountAsync: ops.find((op) => op.custAccountAsync)?.custAccountAsync ?? null,
+      };
+      let result = await this.hq.applyOperations(ref, ops);
+      if (mayBeIncomplete && result.waiting.length > 0 && !result.failed) {
+        // The batch may have cut this customer's operations short: fetch all of them once.
+        const all = await this.staging.outstandingForCustomer(customerId);
+        if (all.length > ops.length) {
+          ops = all;
+          result = await this.hq.applyOperations(ref, ops);
+        }
+      }
+
+      const now = new Date().toISOString();
+      const byId = new Map(ops.map((op) => [op.operationId, op]));
+      const changes = new Map<StagedOperation, Partial<StagedOperation>>();
+      for (const op of result.completed) {
+        changes.set(byId.get(op.operationId)!, { status: 'Completed', onlineOperationCompleted: 1, completedAt: now, lastError: null, lastRunId: runId });
+      }
+      if (result.failed) {
+        const op = byId.get(result.failed.operation.operationId)!;
+        changes.set(op, { status: 'Failed', attempts: op.attempts + 1, lastError: result.failed.error, lastRunId: runId });
+        this.options.log?.(`synchronize: operation ${op.operationId} of customer ${customerId} failed (attempt ${op.attempts + 1})`);
+      }
+      for (const { operation, reason } of result.waiting) {
+        changes.set(byId.get(operation.operationId)!, { lastError: reason, lastRunId: runId });
+      }
+
+      const decided = [...changes].filter(([, c]) => c.status).map(([op, c]) => ({ ...op, ...c }));
+      await this.distributor.distribute(customerId, result.customer, decided);
+      await Promise.all([...changes].map(([op, c]) => this.staging.update(op, c)));
+
+      counts.completed = result.completed.length;
+      counts.failed = result.failed ? 1 : 0;
+      counts.waiting = result.waiting.length;
+    } catch (error) {
+      // Storage trouble is not the operation's fault: leave it as it is for the next round or run.
+      counts.errors = 1;
+      this.options.log?.(`synchronize: customer ${customerId} left for a later run: ${(error as Error).message}`);
+    }
+    return counts;
+  }
+}
+
+function addInto(target: SyncCounts, add: SyncCounts): void {
+  Object.assign(target, addCounts(target, add));
+}

@@ -1,0 +1,154 @@
+/**
+ * Upload (the P-job): drain the channel's queue into HQ staging. A message is deleted only after
+ * its operation is staged, so a crash anywhere leaves it to be delivered again; staging ignores
+ * an operation it already has, so a second delivery changes nothing.
+ */
+import { z } from 'zod';
+import { AsyncOperation, ENTITIES, OPERATION_KINDS, shardOf, sortKey, StagedOperation } from '../domain/operation';
+import { GUID } from '../domain/identity';
+import type { OperationQueue, ReceivedMessage } from '../channel/operation-queue';
+import type { StagingStore } from './staging-store';
+
+/** A decoded operation larger than this is poison: the queue's own limit is 64 KB of base64. */
+export const MAX_OPERATION_BYTES = 48 * 1024;
+
+const operationSchema = z.strictObject({
+  operationId: z.string().regex(GUID),
+  customerId: z.string().regex(GUID),
+  channelId: z.string().regex(/^[A-Za-z0-9_]+$/),
+  custAccountAsync: z.string().regex(GUID).nullable(),
+  customerAccount: z.string().max(20).nullable(),
+  entity: z.enum(ENTITIES),
+  operation: z.enum(OPERATION_KINDS),
+  replicationCounter: z.number().int().positive(),
+  payload: z.record(z.string(), z.unknown()),
+  createdAt: z.iso.datetime(),
+  email: z.string().nullable(),
+});
+
+export interface UploadResult {
+  received: number;
+  uploaded: number;
+  duplicates: number;
+  poisoned: number;
+}
+
+export interface UploadOptions {
+  maxMessages: number;
+  /** How long a received message stays invisible; long enough to stage a batch. */
+  visibilityTimeoutSeconds?: number;
+  /** Receive loops running at once. */
+  concurrency?: number;
+}
+
+type Decoded = { ok: true; operation: AsyncOperation } | { ok: false; reason: string; partial?: Partial<AsyncOperation> };
+
+export class Uploader {
+  constructor(
+    private readonly queue: OperationQueue,
+    private readonly staging: StagingStore,
+    private readonly log: (message: string) => void = () => {},
+  ) {}
+
+  async upload(options: UploadOptions): Promise<UploadResult> {
+    const result: UploadResult = { received: 0, uploaded: 0, duplicates: 0, poisoned: 0 };
+    let budget = options.maxMessages;
+    const loop = async () => {
+      while (budget > 0) {
+        const take = Math.min(32, budget);
+        budget -= take;
+        const messages = await this.queue.receive(take, options.visibilityTimeoutSeconds ?? 300);
+        budget += take - messages.length;
+        if (messages.length === 0) return;
+        result.received += messages.length;
+        await Promise.all(messages.map((m) => this.uploadOne(m, result)));
+      }
+    };
+    await Promise.all(Array.from({ length: options.concurrency ?? 4 }, loop));
+    return result;
+  }
+
+  private async uploadOne(message: ReceivedMessage, result: UploadResult): Promise<void> {
+    const decoded = decode(message.messageText);
+    if (!decoded.ok) {
+      await this.setAside(message, decoded);
+      result.poisoned++;
+      return;
+    }
+    const op = decoded.operation;
+    const now = new Date().toISOString();
+    const staged: StagedOperation = {
+      ...op,
+      id: op.operationId,
+      onlineOperationCompleted: 0,
+      status: 'Uploaded',
+      attempts: 0,
+      lastError: null,
+      uploadedAt: now,
+      completedAt: null,
+      lastRunId: null,
+      sortKey: sortKey(op.createdAt, op.operationId),
+      shard: shardOf(op.customerId),
+    };
+    if (await this.staging.stage(staged)) result.uploaded++;
+    else result.duplicates++;
+    await this.queue.delete(message);
+  }
+
+  /**
+   * A message the app did not write (or cannot read) is moved to the poison queue and recorded as
+   * a Failed row operators can see, then deleted, so it never blocks the queue.
+   */
+  private async setAside(message: ReceivedMessage, decoded: Extract<Decoded, { ok: false }>): Promise<void> {
+    await this.queue.setAside(message);
+    const now = new Date().toISOString();
+    const partial = decoded.partial ?? {};
+    const customerId = typeof partial.customerId === 'string' && GUID.test(partial.customerId) ? partial.customerId : 'poison';
+    const row: StagedOperation & { poison: true } = {
+      id: `poison-${message.messageId}`,
+      operationId: `poison-${message.messageId}`,
+      customerId,
+      channelId: typeof partial.channelId === 'string' ? partial.channelId.slice(0, 50) : '',
+      custAccountAsync: null,
+      customerAccount: null,
+      entity: ENTITIES.includes(partial.entity as never) ? partial.entity! : 'Customer',
+      operation: OPERATION_KINDS.includes(partial.operation as never) ? partial.operation! : 'Create',
+      replicationCounter: 0,
+      payload: {},
+      createdAt: now,
+      email: null,
+      onlineOperationCompleted: 0,
+      status: 'Failed',
+      attempts: 0,
+      lastError: `poison message set aside to the poison queue: ${decoded.reason}`,
+      uploadedAt: now,
+      completedAt: null,
+      lastRunId: null,
+      sortKey: sortKey(now, `poison-${message.messageId}`),
+      shard: 0,
+      poison: true,
+    };
+    await this.staging.stage(row);
+    await this.queue.delete(message);
+    this.log(`upload: message ${message.messageId} set aside as poison (${decoded.reason})`);
+  }
+}
+
+export function decode(messageText: string): Decoded {
+  let text = messageText;
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(messageText.trim())) text = Buffer.from(messageText, 'base64').toString('utf8');
+  if (Buffer.byteLength(text, 'utf8') > MAX_OPERATION_BYTES) return { ok: false, reason: `over the size limit of ${MAX_OPERATION_BYTES} bytes` };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  const parsed = operationSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const partial = json && typeof json === 'object' ? (json as Partial<AsyncOperation>) : undefined;
+    return { ok: false, reason: `wrong schema at /${first.path.join('/')}: ${first.message}`, partial };
+  }
+  return { ok: true, operation: parsed.data as AsyncOperation };
+}
