@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadAppRegistrations, triggerOf } from '../support/functions-core-stand-in';
+
+const sample = JSON.parse(readFileSync(path.join(__dirname, '../../local.settings.sample.json'), 'utf8')).Values;
+
+describe('what the Functions host would index', () => {
+  const registrations = loadAppRegistrations(sample);
+  const byName = new Map(registrations.map((r) => [r.name, r]));
+
+  test('the storefront routes, methods and auth levels', () => {
+    const http = (name: string) => triggerOf(byName.get(name)!);
+    expect(http('signUpCustomer')).toMatchObject({ type: 'httpTrigger', route: 'channels/{channelId}/customers', methods: ['POST'], authLevel: 'function' });
+    expect(http('getCustomer')).toMatchObject({ route: 'channels/{channelId}/customers/{customerId}', methods: ['GET'], authLevel: 'function' });
+    expect(http('editCustomer')).toMatchObject({ route: 'channels/{channelId}/customers/{customerId}', methods: ['PATCH'], authLevel: 'function' });
+    expect(http('addCustomerAddress')).toMatchObject({ route: 'channels/{channelId}/customers/{customerId}/addresses', methods: ['POST'] });
+  });
+
+  test('no HTTP function is anonymous, and ops routes are no weaker than the storefront', () => {
+    const httpTriggers = registrations.map(triggerOf).filter((t) => t.type === 'httpTrigger');
+    expect(httpTriggers.length).toBeGreaterThanOrEqual(6);
+    for (const trigger of httpTriggers) expect(['function', 'admin']).toContain(trigger.authLevel);
+  });
+
+  test('the timer runs on the Sync__schedule setting and gets a durable client', () => {
+    const timer = byName.get('syncTimer')!;
+    expect(triggerOf(timer)).toMatchObject({ type: 'timerTrigger', schedule: '%Sync__schedule%' });
+    expect(Object.values(timer.bindings).some((b) => b.type === 'durableClient' && b.direction === 'in')).toBe(true);
+  });
+
+  test('the on-demand run starts the same orchestration through a durable client', () => {
+    const run = byName.get('runSync')!;
+    expect(triggerOf(run)).toMatchObject({ route: 'ops/sync/run', methods: ['POST'] });
+    expect(Object.values(run.bindings).some((b) => b.type === 'durableClient')).toBe(true);
+  });
+
+  test('the orchestration and its activities', () => {
+    expect(triggerOf(byName.get('customerSync')!).type).toBe('orchestrationTrigger');
+    for (const activity of ['uploadOperations', 'synchronizeBatch', 'recordSyncRun']) {
+      expect(triggerOf(byName.get(activity)!).type).toBe('activityTrigger');
+    }
+  });
+
+  test('a bad setting stops start-up with a message naming it', () => {
+    expect(() => loadAppRegistrations({ ...sample, Sync__batchSize: 'lots' })).toThrow(/Sync__batchSize/);
+    expect(() => loadAppRegistrations({ ...sample, Channels__BAD__functionalityProfile: '' , Channels__BAD__name: 'x'})).toThrow(/Channels__BAD__functionalityProfile/);
+  });
+});
