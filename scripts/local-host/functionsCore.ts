@@ -35,12 +35,21 @@ export function nodeProcess(): NodeJS.Process {
   return nodeLoader().createRequire(__filename)('process') as NodeJS.Process;
 }
 
-/** The registry that receives registrations; the app being loaded, or the last one loaded. */
-let activeRegistry: Registry | undefined;
+/**
+ * The registry that receives registrations: the app being loaded, or the last one loaded. It lives
+ * on the loader itself because jest evaluates this file once per test file, while the stand-in
+ * module is installed once per process.
+ */
+const ACTIVE = Symbol.for('local-host.functions-core.active-registry');
+
+function slot(): Record<symbol, Registry | undefined> {
+  return nodeLoader() as unknown as Record<symbol, Registry | undefined>;
+}
 
 function requireRegistry(): Registry {
-  if (!activeRegistry) throw new Error('@azure/functions-core used outside the local host');
-  return activeRegistry;
+  const registry = slot()[ACTIVE];
+  if (!registry) throw new Error('@azure/functions-core used outside the local host');
+  return registry;
 }
 
 const standIn = {
@@ -52,13 +61,13 @@ const standIn = {
     requireRegistry().programmingModel = model;
   },
   getProgrammingModel(): ProgrammingModel | undefined {
-    return activeRegistry?.programmingModel;
+    return slot()[ACTIVE]?.programmingModel;
   },
   registerHook(hookName: HookName, callback: HookCallback) {
     return requireRegistry().addHook(hookName, callback);
   },
   log(level: LogLevel, _category: string, message: string) {
-    activeRegistry?.systemLog(level, message);
+    slot()[ACTIVE]?.systemLog(level, message);
   },
 };
 
@@ -102,7 +111,7 @@ export function loadApp(appRoot: string, systemLog: (level: LogLevel, message: s
     if (inApp || libraries.some((l) => key.includes(`node_modules${l}`))) delete loader._cache[key];
   }
   const registry = new Registry(systemLog);
-  activeRegistry = registry;
+  slot()[ACTIVE] = registry;
   loader.createRequire(entry)(entry);
   if (registry.functions.size > 0 && !registry.programmingModel) {
     throw new Error('The app registered functions but no programming model; is @azure/functions 4.x installed?');

@@ -51,12 +51,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const log = options.log ?? ((line: string) => console.log(line));
   const appRoot = path.resolve(options.appRoot);
   const env = nodeProcess().env;
+  // Under jest the sandbox's process.env is a copy of the real one: what the test set there is
+  // "the environment" and wins; the app, loaded in the real realm, reads the real one.
+  if (process.env !== env) for (const [k, v] of Object.entries(process.env)) env[k] = v;
   loadLocalSettings(appRoot, env);
-  // Under jest the sandbox's process.env is a copy; keep both views in step.
-  if (process.env !== env) {
-    for (const [k, v] of Object.entries(process.env)) if (env[k] === undefined) env[k] = v;
-    for (const [k, v] of Object.entries(env)) if (process.env[k] === undefined) process.env[k] = v;
-  }
+  if (process.env !== env) for (const [k, v] of Object.entries(env)) if (process.env[k] === undefined) process.env[k] = v;
   const hostJson = readHostJson(appRoot);
 
   const registry = loadApp(appRoot, (level, message) => {
