@@ -1,0 +1,28 @@
+/**
+ * `node dist/scripts/local-host/cli.js [--port 7071] [--app <folder>]`: serves the app in the
+ * folder (default: the current directory) until SIGINT/SIGTERM.
+ */
+import { startLocalHost } from './index';
+
+function argument(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const port = Number(argument('port') ?? process.env.PORT ?? 7071);
+  const host = await startLocalHost({ appRoot: argument('app') ?? process.cwd(), port });
+  const shutdown = () => {
+    host.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,120 @@
+/**
+ * Captures an app's registrations the way the Functions worker does: by being the
+ * `@azure/functions-core` module that `@azure/functions` requires lazily. Without it the library
+ * switches to "test mode" and registers nothing.
+ *
+ * The app is loaded with Node's own CommonJS loader even when this code runs under jest, whose
+ * `require('module')` is a subclass that loads through jest's registry; the real loader is its
+ * prototype. That keeps the app's modules outside jest's sandbox, like a real worker process.
+ */
+import NodeModule from 'node:module';
+import { readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { Registry } from './registry';
+import type { CoreFunctionMetadata, FunctionCallback, HookCallback, HookName, LogLevel, ProgrammingModel } from './types';
+
+interface LoaderStatics {
+  _resolveFilename(request: string, parent: unknown, isMain?: boolean, options?: unknown): string;
+  _cache: Record<string, { exports: unknown } | undefined>;
+  createRequire(filename: string): (id: string) => unknown;
+  new (id: string): { id: string; filename: string; exports: unknown; loaded: boolean };
+}
+
+const CORE_MODULE = '@azure/functions-core';
+const STAND_IN_PATH = path.resolve('/__local-host__/@azure/functions-core/index.js');
+const INSTALLED = Symbol.for('local-host.functions-core.installed');
+
+function nodeLoader(): LoaderStatics {
+  const candidate = NodeModule as unknown as LoaderStatics;
+  const parent = Object.getPrototypeOf(candidate) as Partial<LoaderStatics> | null;
+  return parent && typeof parent._resolveFilename === 'function' ? (parent as LoaderStatics) : candidate;
+}
+
+/** `process` of the real Node realm: under jest the sandbox has its own copy of `process.env`. */
+export function nodeProcess(): NodeJS.Process {
+  return nodeLoader().createRequire(__filename)('process') as NodeJS.Process;
+}
+
+/**
+ * The registry that receives registrations: the app being loaded, or the last one loaded. It lives
+ * on the loader itself because jest evaluates this file once per test file, while the stand-in
+ * module is installed once per process.
+ */
+const ACTIVE = Symbol.for('local-host.functions-core.active-registry');
+
+function slot(): Record<symbol, Registry | undefined> {
+  return nodeLoader() as unknown as Record<symbol, Registry | undefined>;
+}
+
+function requireRegistry(): Registry {
+  const registry = slot()[ACTIVE];
+  if (!registry) throw new Error('@azure/functions-core used outside the local host');
+  return registry;
+}
+
+const standIn = {
+  registerFunction(metadata: CoreFunctionMetadata, callback: FunctionCallback) {
+    requireRegistry().register(metadata, callback);
+    return { dispose() {} };
+  },
+  setProgrammingModel(model: ProgrammingModel) {
+    requireRegistry().programmingModel = model;
+  },
+  getProgrammingModel(): ProgrammingModel | undefined {
+    return slot()[ACTIVE]?.programmingModel;
+  },
+  registerHook(hookName: HookName, callback: HookCallback) {
+    return requireRegistry().addHook(hookName, callback);
+  },
+  log(level: LogLevel, _category: string, message: string) {
+    slot()[ACTIVE]?.systemLog(level, message);
+  },
+};
+
+function install(): void {
+  const loader = nodeLoader();
+  const holder = loader as unknown as Record<symbol, boolean>;
+  if (holder[INSTALLED]) return;
+  holder[INSTALLED] = true;
+  const original = loader._resolveFilename;
+  loader._resolveFilename = function (request, parent, isMain, options) {
+    if (request === CORE_MODULE) return STAND_IN_PATH;
+    return original.call(this, request, parent, isMain, options);
+  };
+  const module = new loader(STAND_IN_PATH);
+  module.filename = STAND_IN_PATH;
+  module.exports = standIn;
+  module.loaded = true;
+  loader._cache[STAND_IN_PATH] = module;
+}
+
+/** The compiled entry module named by `main` in the app's package.json. */
+export function appEntry(appRoot: string): string {
+  const pkg = JSON.parse(readFileSync(path.join(appRoot, 'package.json'), 'utf8')) as { main?: string };
+  if (!pkg.main) throw new Error(`${appRoot}/package.json has no "main": the host loads the app from it`);
+  return path.resolve(appRoot, pkg.main);
+}
+
+/**
+ * Loads the app afresh and returns what it registered. Modules of the app and of the two
+ * libraries that register (`@azure/functions` caches the core API, durable-functions holds its
+ * own `app`) are evicted first, so a second host in the same process sees every registration.
+ */
+export function loadApp(appRoot: string, systemLog: (level: LogLevel, message: string) => void): Registry {
+  install();
+  const loader = nodeLoader();
+  const entry = appEntry(appRoot);
+  const root = realpathSync(appRoot) + path.sep;
+  const libraries = [`${path.sep}@azure${path.sep}functions${path.sep}`, `${path.sep}durable-functions${path.sep}`];
+  for (const key of Object.keys(loader._cache)) {
+    const inApp = key.startsWith(root) && !key.slice(root.length).includes(`node_modules${path.sep}`);
+    if (inApp || libraries.some((l) => key.includes(`node_modules${l}`))) delete loader._cache[key];
+  }
+  const registry = new Registry(systemLog);
+  slot()[ACTIVE] = registry;
+  loader.createRequire(entry)(entry);
+  if (registry.functions.size > 0 && !registry.programmingModel) {
+    throw new Error('The app registered functions but no programming model; is @azure/functions 4.x installed?');
+  }
+  return registry;
+}
