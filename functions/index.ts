@@ -12,9 +12,9 @@ import {
   ACTIVITY,
   customerSyncOrchestrator,
   recordRunActivity,
-  startSyncRun,
   SYNC_ORCHESTRATION,
   synchronizeActivity,
+  syncTimerHandler,
   uploadActivity,
 } from './sync/customer-sync';
 
@@ -55,10 +55,7 @@ app.http('addCustomerAddress', {
 app.timer('syncTimer', {
   schedule: '%Sync__schedule%',
   extraInputs: [df.input.durableClient()],
-  handler: async (_timer, context) => {
-    const result = await startSyncRun(df.getClient(context), 'timer', services().config.sync);
-    context.log(result.started ? `sync run ${result.instanceId} started by timer` : `timer: ${result.reason}`);
-  },
+  handler: syncTimerHandler(services),
 });
 app.http('runSync', {
   route: 'ops/sync/run',

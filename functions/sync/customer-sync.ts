@@ -3,6 +3,7 @@
  * fanned out over customer groups (each batch also distributes its results, job 1010), until
  * nothing is left. One instance id makes it a singleton: a run never overlaps another.
  */
+import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { ActivityHandler, DurableClient, OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { AppConfig } from '../../shared/config/settings';
@@ -83,6 +84,14 @@ export function synchronizeActivity(services: () => Services): ActivityHandler {
 
 export function recordRunActivity(services: () => Services): ActivityHandler {
   return async (input: unknown) => services().runs.save(input as SyncRun);
+}
+
+/** The timer: start a run on schedule, unless one is still going. */
+export function syncTimerHandler(services: () => Services) {
+  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
+    const result = await startSyncRun(df.getClient(context), 'timer', services().config.sync);
+    context.log(result.started ? `sync run ${result.instanceId} started by timer` : `timer: ${result.reason}`);
+  };
 }
 
 export type StartResult = { started: true; instanceId: string } | { started: false; instanceId: string; reason: string };

@@ -70,6 +70,12 @@ export class ChannelStore {
     return found ? { doc: stripSystem(found), etag: (found as { _etag?: string })._etag ?? '' } : undefined;
   }
 
+  /** How many customers of the channel database have their HQ account number. */
+  async countSynced(): Promise<number> {
+    const { resources } = await this.customers.items.query<number>('SELECT VALUE COUNT(1) FROM c WHERE IS_STRING(c.accountNumber)').fetchAll();
+    return resources[0] ?? 0;
+  }
+
   /** Replaces the customer if nobody changed it since `etag`; throws a 412 error otherwise. */
   async replace(customer: ChannelCustomer, etag: string): Promise<Versioned<ChannelCustomer>> {
     const { resource, etag: next } = await this.customers

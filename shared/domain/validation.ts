@@ -148,6 +148,8 @@ export function toFieldErrors(error: z.ZodError): FieldError[] {
     const base = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) errors.push({ path: pointer([...base, key]), message: 'is not a known field' });
+    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+      errors.push({ path: pointer(base), message: 'is required' });
     } else {
       errors.push({ path: pointer(base), message: issue.message });
     }
