@@ -70,9 +70,10 @@ export class ChannelStore {
     return found ? { doc: stripSystem(found), etag: (found as { _etag?: string })._etag ?? '' } : undefined;
   }
 
-  /** How many customers of the channel database have their HQ account number. */
-  async countSynced(): Promise<number> {
-    const { resources } = await this.customers.items.query<number>('SELECT VALUE COUNT(1) FROM c WHERE IS_STRING(c.accountNumber)').fetchAll();
+  /** How many customers the channel has; with `synced`, only those that have their HQ account number. */
+  async count({ synced = false } = {}): Promise<number> {
+    const where = synced ? ' WHERE IS_STRING(c.accountNumber)' : '';
+    const { resources } = await this.customers.items.query<number>(`SELECT VALUE COUNT(1) FROM c${where}`).fetchAll();
     return resources[0] ?? 0;
   }
 
