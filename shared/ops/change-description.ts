@@ -1,7 +1,7 @@
 /**
  * What an operation does, in the words of the seed's detail pane: a creation (of what), an update
- * (which fields, from what to what) or a deactivation. Old values come from HQ when HQ has the
- * customer, otherwise from the channel's current record, and say which.
+ * (which fields, from what to what) or a deactivation. Old values are the customer just before the
+ * operation, from HQ or from the channel, and say which.
  */
 import type { CustomerProfile } from '../domain/customer';
 import type { Entity, OperationKind } from '../domain/operation';

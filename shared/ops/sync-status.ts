@@ -162,7 +162,7 @@ export class SyncStatusService {
         completedAt: record.completedAt,
         editedAt: null,
         payload: record.payload,
-        change: describeChange(record, { channel: customer }),
+        change: describeChange(record, { channel: replay(customer.operations, record.replicationCounter) }),
         failure: null,
         waitingReason: null,
         editable: false,
@@ -184,7 +184,12 @@ export class SyncStatusService {
       completedAt: doc.completedAt,
       editedAt: doc.editedAt ?? null,
       payload: doc.payload,
-      change: describeChange(doc, { hq: hqCustomer, channel: customer?.doc }),
+      // Old values are the customer just before this operation: HQ's while HQ has not applied it,
+      // otherwise the channel's operations replayed up to it (the channel's record already shows the change).
+      change: describeChange(doc, {
+        hq: hqCustomer && hqCustomer.appliedCounter < doc.replicationCounter ? hqCustomer : undefined,
+        channel: customer ? replay(customer.doc.operations, doc.replicationCounter) : undefined,
+      }),
       failure:
         doc.status === 'Failed'
           ? { lastError: doc.lastError, attempts: doc.attempts, maxAttempts, retriesAutomatically: !row.waitingForOperator, poison: row.poison }
@@ -552,10 +557,14 @@ function mergePatch(base: Record<string, unknown>, patch: Record<string, unknown
   return result;
 }
 
-/** The customer as its operations make it, or undefined if they do not replay (then keep what is there). */
-function replay(operations: Record<string, OperationRecord>): CustomerProfile | undefined {
+/**
+ * The customer as its operations make it (those before `beforeCounter` only, when given), or
+ * undefined if they do not replay.
+ */
+function replay(operations: Record<string, OperationRecord>, beforeCounter = Infinity): CustomerProfile | undefined {
   try {
     return Object.values(operations)
+      .filter((op) => op.replicationCounter < beforeCounter)
       .sort((a, b) => a.replicationCounter - b.replicationCounter)
       .reduce<CustomerProfile | undefined>((profile, op) => applyOperation(profile, op), undefined);
   } catch {
