@@ -39,7 +39,7 @@ export function opsPageHandler(): HttpHandler {
           'referrer-policy': 'no-referrer',
           'x-content-type-options': 'nosniff',
           'x-frame-options': 'DENY',
-          'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
+          'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
         },
         body: opsPageTemplate().replaceAll('{{nonce}}', nonce),
       };

@@ -208,7 +208,7 @@
         const input = el('input', { name, id: 'edit-' + name, value: d.payload[name] === undefined ? '' : String(d.payload[name]) });
         input.dataset.original = input.value;
         input.dataset.kind = typeof d.payload[name];
-        return el('label', {}, [name, input]);
+        return el('div', { className: 'field' }, [el('label', { htmlFor: input.id, textContent: name }), input]);
       });
     $('edit-fields').replaceChildren(...fields);
   }
@@ -231,8 +231,8 @@
       });
       state.etag = headers.get('etag');
       renderDetail(body);
-      say('Saved. Select Synchronize to send it to HQ now.');
       await loadList(false);
+      say('Saved. Select Synchronize to send it to HQ now.');
     } catch (error) {
       showErrors(error);
     }
@@ -259,7 +259,6 @@
     try {
       const { body } = await api('customer-sync-status/' + encodeURIComponent(state.selected) + '/synchronize', { method: 'POST' });
       await openDetail(state.selected, true);
-      say('Synchronized: the operation is ' + body.operation.status + '.');
       await Promise.all([loadList(false), loadMetrics()]);
       say('Synchronized: the operation is ' + body.operation.status + '.');
     } catch (error) {
