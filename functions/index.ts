@@ -6,6 +6,16 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { appConfig } from '../shared/config/settings';
 import { services } from '../shared/services';
+import { opsPageHandler } from './http/ops-page';
+import {
+  configHandler,
+  durableSyncRunActive,
+  getSyncStatusHandler,
+  listSyncStatusHandler,
+  metricsHandler,
+  saveSyncStatusHandler,
+  synchronizeOperationHandler,
+} from './http/ops-sync-status';
 import { listRunsHandler, runSyncHandler } from './http/sync-runs';
 import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from './http/storefront';
 import {
@@ -69,6 +79,52 @@ app.http('listSyncRuns', {
   methods: ['GET'],
   authLevel: 'function',
   handler: listRunsHandler(services),
+});
+
+// Operations (HQ) API and the operator page: "Customer synchronization status".
+app.http('opsPage', {
+  // The host's ASP.NET routing ignores a trailing slash: this serves /api/ops and /api/ops/ alike.
+  route: 'ops',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: opsPageHandler(),
+});
+app.http('listCustomerSyncStatus', {
+  route: 'ops/customer-sync-status',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: listSyncStatusHandler(services),
+});
+app.http('getCustomerSyncStatus', {
+  route: 'ops/customer-sync-status/{operationId}',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: getSyncStatusHandler(services),
+});
+app.http('saveCustomerSyncStatus', {
+  route: 'ops/customer-sync-status/{operationId}',
+  methods: ['PATCH'],
+  authLevel: 'function',
+  handler: saveSyncStatusHandler(services),
+});
+app.http('synchronizeOperation', {
+  route: 'ops/customer-sync-status/{operationId}/synchronize',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: synchronizeOperationHandler(services, durableSyncRunActive),
+});
+app.http('opsMetrics', {
+  route: 'ops/metrics',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: metricsHandler(services),
+});
+app.http('opsConfig', {
+  route: 'ops/config',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: configHandler(services),
 });
 
 df.app.orchestration(SYNC_ORCHESTRATION, customerSyncOrchestrator);

@@ -9,6 +9,7 @@ import { CustomerService } from './channel/customer-service';
 import { OperationQueue } from './channel/operation-queue';
 import { AppConfig, appConfig } from './config/settings';
 import { HqService } from './hq/hq-service';
+import { SyncStatusService } from './ops/sync-status';
 import { accountNumberFormat, NumberSequence } from './hq/number-sequence';
 import { containers, createCosmosClient } from './storage/cosmos';
 import { createQueueServiceClient } from './storage/queue';
@@ -28,6 +29,8 @@ export interface Services {
   uploader: Uploader;
   synchronizer: Synchronizer;
   runs: RunStore;
+  /** The operators' view: the sync-status list, Save, Synchronize, metrics. */
+  syncStatus: SyncStatusService;
   dispose(): void;
 }
 
@@ -52,6 +55,8 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
   });
   const channel = new ChannelStore(c.channelCustomers);
   const staging = new StagingStore(c.hqOperations);
+  const synchronizer = new Synchronizer(staging, hq, new Distributor(channel), { maxAttempts: config.sync.maxAttempts, log });
+  const runs = new RunStore(c.hqSyncRuns);
   return {
     config,
     customers: new CustomerService({ config, store: channel, queue, hq, log }),
@@ -60,8 +65,20 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
     queue,
     staging,
     uploader: new Uploader(queue, staging, log),
-    synchronizer: new Synchronizer(staging, hq, new Distributor(channel), { maxAttempts: config.sync.maxAttempts, log }),
-    runs: new RunStore(c.hqSyncRuns),
+    synchronizer,
+    runs,
+    syncStatus: new SyncStatusService({
+      config,
+      stagingContainer: c.hqOperations,
+      channelContainer: c.channelCustomers,
+      staging,
+      channel,
+      hq,
+      synchronizer,
+      queue,
+      runs,
+      log,
+    }),
     dispose: () => cosmosClient.dispose(),
   };
 }

@@ -95,7 +95,10 @@ export class Synchronizer {
       let result = await this.hq.applyOperations(ref, ops);
       if (mayBeIncomplete && result.waiting.length > 0 && !result.failed) {
         // The batch may have cut this customer's operations short: fetch all of them once.
-        const all = await this.staging.outstandingForCustomer(customerId);
+        // Failed operations out of attempts wait for an operator: a batch must not retry them here.
+        const all = (await this.staging.outstandingForCustomer(customerId)).filter(
+          (op) => !(op.status === 'Failed' && op.attempts >= this.options.maxAttempts),
+        );
         if (all.length > ops.length) {
           ops = all;
           result = await this.hq.applyOperations(ref, ops);
