@@ -65,6 +65,11 @@ test('a FABRIKAM sign-up gets its account number after a sync run started over H
     const account = await waitFor(() => accountNumberOf(host, created.location!));
     expect(account).toMatch(/^C\d{9}$/);
 
+    const page = await fetch(`${host.url}/api/ops/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('Customer synchronization status');
+
     const runs = (await (await fetch(`${host.url}/api/ops/sync/runs`)).json()) as { runs: { status: string; completed: number }[] };
     await waitFor(async () => ((await (await fetch(`${host.url}/api/ops/sync/runs`)).json()) as typeof runs).runs.find((r) => r.status === 'Completed'));
     expect(runs.runs.length).toBeGreaterThan(0);
