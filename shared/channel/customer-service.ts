@@ -336,7 +336,7 @@ export function toView(customer: ChannelCustomer): CustomerView {
     .sort((a, b) => a.replicationCounter - b.replicationCounter)
     .map(({ payload: _payload, ...op }) => op);
   const create = operations[0];
-  const { id, externalIdentity: _identity, replicationCounter: _rc, hqAppliedCounter: _hq, operations: _ops, updatedAt: _u, ...rest } = customer;
+  const { id, externalIdentity: _identity, replicationCounter: _rc, hqAppliedCounter: _hq, operations: _ops, updatedAt: _u, reconciledCounter: _rec, ...rest } = customer;
   return {
     ...rest,
     customerId: id,

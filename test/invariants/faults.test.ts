@@ -56,3 +56,53 @@ describe('the fault seam', () => {
     expect(app.plan.injected).toEqual([expect.objectContaining({ target: 'queue', kind: 'unavailable' })]);
   });
 });
+
+describe('regressions: an operation accepted by the channel but never queued', () => {
+  test('async edit: crash between the channel write and the queue send, retry without a key; HQ still gets both edits in order', async () => {
+    // Before reconcile.ts: the retry took replicationCounter 3 while 2 was never queued, and HQ
+    // waited forever ("waiting for operation #2 of this customer") with the old last name.
+    const app = await createFaultyApp(emulators, FEATURES_ON, logs);
+    const http = new Storefront(() => app.services, logs);
+    const created = await http.signUp('FABRIKAM', signUpBody('edit-crash'));
+    const id = created.body.customerId as string;
+    await quiesce(app.services);
+
+    app.plan.crashBetweenWrites();
+    expect((await http.edit('FABRIKAM', id, { lastName: 'Crashed' })).status).toBe(500);
+    expect(app.plan.injected).toHaveLength(1);
+    expect((await http.edit('FABRIKAM', id, { firstName: 'Retried' })).status).toBe(202);
+    await quiesce(app.services);
+
+    const hq = await app.services.hq.getCustomer(id);
+    expect(hq).toMatchObject({ firstName: 'Retried', lastName: 'Crashed', appliedCounter: 3 });
+    const channel = await app.services.channel.read(id);
+    expect(channel?.doc).toMatchObject({ replicationCounter: 3, hqAppliedCounter: 3 });
+    expect((await http.get('FABRIKAM', id)).body.syncStatus).toBe('Completed');
+  });
+
+  test('async sign-up: crash before the queue send and the client never retries; the customer still reaches HQ', async () => {
+    const app = await createFaultyApp(emulators, {}, logs);
+    const http = new Storefront(() => app.services, logs);
+    const body = signUpBody('never-retried');
+    app.plan.crashBetweenWrites();
+    expect((await http.signUp('FABRIKAM', body)).status).toBe(500);
+    const id = customerIdFor('FABRIKAM', body.externalIdentity as { provider: string; id: string });
+    await quiesce(app.services);
+    expect(await app.services.hq.getCustomer(id)).toMatchObject({ firstName: body.firstName, appliedCounter: 1 });
+    expect((await http.get('FABRIKAM', id)).body).toMatchObject({ syncStatus: 'Completed', accountNumber: expect.stringMatching(/^C\d{9}$/) });
+  });
+
+  test('within the grace period, reconciliation leaves a just-accepted operation to its queue message', async () => {
+    const app = await createFaultyApp(emulators, {}, logs, 60_000);
+    const http = new Storefront(() => app.services, logs);
+    const body = signUpBody('grace');
+    app.plan.crashBetweenWrites();
+    expect((await http.signUp('FABRIKAM', body)).status).toBe(500);
+    const id = customerIdFor('FABRIKAM', body.externalIdentity as { provider: string; id: string });
+    expect(await runSync(app.services)).toMatchObject({ uploaded: 0 });
+    expect(await app.services.hq.getCustomer(id)).toBeUndefined();
+    // The client's retry re-sends it (CustomerService.existing) without waiting for reconciliation.
+    expect((await http.signUp('FABRIKAM', body)).status).toBe(200);
+    expect(await runSync(app.services)).toMatchObject({ uploaded: 1, completed: 1 });
+  });
+});

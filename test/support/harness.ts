@@ -48,12 +48,14 @@ export interface FaultyApp extends TestApp {
   plan: FaultPlan;
 }
 
-export async function createFaultyApp(emulators: RunningEmulators, env: Env, logs: LogCapture): Promise<FaultyApp> {
+export async function createFaultyApp(emulators: RunningEmulators, env: Env, logs: LogCapture, reconcileGraceMs = 0): Promise<FaultyApp> {
   const plan = new FaultPlan();
   const app = await createTestApp(emulators, env, {
     cosmosClient: faultyCosmosClient(emulators.cosmosEndpoint, emulators.cosmosKey, plan),
     queueServiceClient: faultyQueueServiceClient(emulators.storageConnectionString, plan),
     log: logs.serviceLog,
+    // Reconciliation looks at every outstanding customer at once: tests cannot wait 5 minutes.
+    reconcileGraceMs,
   });
   return { ...app, plan };
 }
