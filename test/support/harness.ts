@@ -2,12 +2,14 @@
  * Shared pieces of the invariant tests: an app wired to faulty clients, the storefront handlers
  * called with real `HttpRequest` objects, everything the app logs, and counts of what is stored.
  */
+import { randomUUID } from 'node:crypto';
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { RunningEmulators } from '../../scripts/emulators';
 import type { Services } from '../../shared/services';
 import { containers, createCosmosClient } from '../../shared/storage/cosmos';
+import { createQueueServiceClient } from '../../shared/storage/queue';
 import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from '../../functions/http/storefront';
-import { createTestApp, Env, runSync, TestApp } from './environment';
+import { createTestApp, Env, TestApp } from './environment';
 import { faultyCosmosClient, faultyQueueServiceClient, FaultPlan } from './faults';
 
 /** Every line the app logs, from any of its three outlets, so tests can scan it for personal data. */
@@ -117,13 +119,34 @@ export class Storefront {
   }
 }
 
-/** Runs sync until two consecutive runs move nothing: the state every invariant is checked in. */
-export async function quiesce(services: Services, maxRuns = 8): Promise<number> {
+/**
+ * One sync run as the orchestration drives it (upload, then rounds of batches over every group),
+ * with a short visibility timeout: a message whose upload failed is delivered again after 1 s
+ * instead of 5 minutes, so tests can wait for redelivery.
+ */
+export async function syncRun(services: Services, visibilityTimeoutSeconds = 1): Promise<{ uploaded: number; moved: number }> {
+  const { batchSize, maxParallelBatches: groups } = services.config.sync;
+  const upload = await services.uploader.upload({ maxMessages: 1000, visibilityTimeoutSeconds });
+  const runId = `test-${randomUUID()}`;
+  let moved = 0;
+  for (;;) {
+    const results = await Promise.all(
+      Array.from({ length: groups }, (_, group) => services.synchronizer.synchronizeBatch({ runId, group, groups, batchSize })),
+    );
+    const round = results.reduce((n, r) => n + r.completed + r.failed + r.waiting, 0);
+    moved += round;
+    if (round === 0) return { uploaded: upload.uploaded, moved };
+  }
+}
+
+/** Runs sync until two consecutive runs move nothing and the queue is empty: where invariants are checked. */
+export async function quiesce(services: Services, maxRuns = 12): Promise<number> {
   let idle = 0;
   for (let run = 1; run <= maxRuns; run++) {
-    const result = await runSync(services);
+    const result = await syncRun(services);
     const depth = await services.queue.approximateDepth();
-    idle = result.uploaded + result.completed + result.failed === 0 && depth.queued === 0 ? idle + 1 : 0;
+    if (result.uploaded + result.moved === 0 && depth.queued > 0) await new Promise((r) => setTimeout(r, 1100)); // invisible after a failed upload
+    idle = result.uploaded + result.moved === 0 && depth.queued === 0 ? idle + 1 : 0;
     if (idle >= 2) return run;
   }
   throw new Error(`sync did not quiesce within ${maxRuns} runs`);
@@ -141,8 +164,10 @@ export async function footprint(app: TestApp): Promise<Record<string, number>> {
   } finally {
     client.dispose();
   }
-  const depth = await app.services.queue.approximateDepth();
-  counts.queued = depth.queued;
-  counts.poisoned = depth.poisoned;
+  // Its own clients: counting must not consume (or trip over) the faults armed for the app.
+  const queues = createQueueServiceClient(app.config.asyncQueue.connection);
+  for (const [name, queue] of [['queued', app.config.asyncQueue.name], ['poisoned', app.config.asyncQueue.poisonName]]) {
+    counts[name] = (await queues.getQueueClient(queue).getProperties()).approximateMessagesCount ?? 0;
+  }
   return counts;
 }
