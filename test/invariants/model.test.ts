@@ -58,7 +58,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalid' as const), target: fc.nat(20), variant: fc.nat(5) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('redeliver' as const), target: fc.nat(20), op: fc.nat(5) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('sync' as const), how: fc.constantFrom('run' as const, 'upload-twice' as const, 'batch-twice' as const), concurrent: fc.boolean() }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('fault' as const), target: fc.constantFrom('cosmos' as const, 'queue' as const), n: fc.integer({ min: 1, max: 6 }), fault: fc.constantFrom(...FAULT_KINDS) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('fault' as const), target: fc.constantFrom('cosmos' as const, 'queue' as const), n: fc.integer({ min: 1, max: 4 }), fault: fc.constantFrom(...FAULT_KINDS) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), fault: fc.constantFrom<FaultKind>('unavailable', 'succeeded-but-failed') }) },
 );
 

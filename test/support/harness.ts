@@ -106,7 +106,8 @@ export class Storefront {
     if (key) headers['idempotency-key'] = key;
     const text = raw ?? (body === undefined ? undefined : JSON.stringify(body));
     const request = new HttpRequest({
-      url: `http://localhost:7071/api/${path.split('/').map(encodeURIComponent).join('/')}`,
+      // A lone surrogate cannot travel in a URL (the host would have replaced it); the route param keeps it.
+      url: `http://localhost:7071/api/${path.split('/').map((p) => encodeURIComponent(p.toWellFormed())).join('/')}`,
       method,
       headers,
       params,
