@@ -14,6 +14,7 @@ import { accountNumberFormat, NumberSequence } from './hq/number-sequence';
 import { containers, createCosmosClient } from './storage/cosmos';
 import { createQueueServiceClient } from './storage/queue';
 import { Distributor } from './sync/distribute';
+import { Reconciler } from './sync/reconcile';
 import { RunStore } from './sync/run-store';
 import { StagingStore } from './sync/staging-store';
 import { Synchronizer } from './sync/synchronize';
@@ -40,6 +41,8 @@ export interface ServiceOverrides {
   /** Lets a test or benchmark switch HQ servicing or latency without a restart. */
   hq?: { servicing?: () => boolean; latencyMs?: () => number };
   log?: (message: string) => void;
+  /** Reconciliation's grace period (tests use 0; see sync/reconcile.ts). */
+  reconcileGraceMs?: number;
 }
 
 export function createServices(config: AppConfig, overrides: ServiceOverrides = {}): Services {
@@ -64,7 +67,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
     channel,
     queue,
     staging,
-    uploader: new Uploader(queue, staging, log),
+    uploader: new Uploader(queue, staging, log, new Reconciler(channel, staging, { graceMs: overrides.reconcileGraceMs, log })),
     synchronizer,
     runs,
     syncStatus: new SyncStatusService({

@@ -22,6 +22,8 @@ export interface ChannelCustomer extends CustomerProfile {
   operations: Record<string, OperationRecord>;
   createdAt: string;
   updatedAt: string;
+  /** The replicationCounter up to which reconciliation made sure every operation is staged (reconcile.ts). */
+  reconciledCounter?: number;
 }
 
 export interface Versioned<T> {
@@ -83,6 +85,30 @@ export class ChannelStore {
       .item(customer.id, customer.id)
       .replace<ChannelCustomer>(customer, { accessCondition: { type: 'IfMatch', condition: etag } });
     return { doc: stripSystem(resource!), etag: next };
+  }
+
+  /**
+   * Customers HQ is behind on, untouched since `cutoff`, not yet reconciled at their current
+   * counter: what reconciliation looks at. Cheap when nothing is outstanding.
+   */
+  async unreconciled(cutoff: string, limit: number): Promise<ChannelCustomer[]> {
+    const { resources } = await this.customers.items
+      .query<ChannelCustomer>({
+        query:
+          'SELECT TOP @limit * FROM c WHERE c.hqAppliedCounter < c.replicationCounter AND c.updatedAt < @cutoff ' +
+          'AND (NOT IS_DEFINED(c.reconciledCounter) OR c.reconciledCounter < c.replicationCounter)',
+        parameters: [
+          { name: '@limit', value: limit },
+          { name: '@cutoff', value: cutoff },
+        ],
+      })
+      .fetchAll();
+    return resources.map(stripSystem);
+  }
+
+  /** A patch, so it never conflicts with distribution; a later operation raises replicationCounter past it. */
+  async markReconciled(customerId: string, counter: number): Promise<void> {
+    await this.customers.item(customerId, customerId).patch([{ op: 'set', path: '/reconciledCounter', value: counter }]);
   }
 
   /**

@@ -16,7 +16,7 @@ import {
   signUpSchema,
   SignUpRequest,
 } from '../domain/validation';
-import { HqService } from '../hq/hq-service';
+import { HqCounterTakenError, HqCustomer, HqService } from '../hq/hq-service';
 import { isPreconditionFailed } from '../storage/documents';
 import type { ChannelCustomer, ChannelStore, CustomerMode, Versioned } from './channel-store';
 import type { OperationQueue } from './operation-queue';
@@ -115,16 +115,12 @@ export class CustomerService {
       { customerId, channelId: channel.id, custAccountAsync: null },
       operations,
     );
-    const customer = newChannelCustomer(
-      customerId,
-      channel.id,
-      request,
-      'realtime',
-      null,
-      hqCustomer.accountNumber,
-      operations,
-      'Completed',
-    );
+    // HQ's values: when an earlier attempt created the customer in HQ and then failed before the
+    // channel write, HQ keeps that attempt's values (its address ids, for one); the channel mirrors them.
+    const customer = {
+      ...newChannelCustomer(customerId, channel.id, request, 'realtime', null, hqCustomer.accountNumber, operations, 'Completed'),
+      ...hqProfile(hqCustomer),
+    };
     if (!(await this.deps.store.create(customer))) return this.existing(customerId);
     return { outcome: 'created' as const, customer: toView(customer) };
   }
@@ -176,8 +172,21 @@ export class CustomerService {
             customerId: customer.id,
           });
         }
-        const hqCustomer = await this.deps.hq.applyRealtime(refOf(customer), operations);
-        const updated = withOperations(customer, operations, 'Completed', now);
+        let hqCustomer: HqCustomer;
+        try {
+          hqCustomer = await this.deps.hq.applyRealtime(refOf(customer), operations);
+        } catch (error) {
+          if (!(error instanceof HqCounterTakenError) || attempt >= OPTIMISTIC_RETRIES) throw error;
+          // An earlier real-time call reached HQ but its channel write failed (the client got a
+          // 5xx): HQ is one counter ahead. Catch the channel up with HQ, the master in real-time
+          // mode, then apply this request at the next counter instead of losing it.
+          const caughtUp = { ...customer, ...hqProfile(error.customer), replicationCounter: error.customer.appliedCounter, hqAppliedCounter: error.customer.appliedCounter, updatedAt: now };
+          await this.deps.store.replace(caughtUp, current.etag);
+          continue;
+        }
+        // HQ's values, not the local computation: a retry of a call that already reached HQ must
+        // show what HQ holds (e.g. the address id it stored), not a second, unsaved version.
+        const updated = { ...withOperations(customer, operations, 'Completed', now), ...hqProfile(hqCustomer) };
         updated.hqAppliedCounter = hqCustomer.appliedCounter;
         const saved = await this.deps.store.replace(updated, current.etag);
         return { mode: 'realtime', customer: toView(saved.doc) };
@@ -205,6 +214,12 @@ export class CustomerService {
     if (!found || found.doc.channelId !== channelId) throw notFound(`customer ${customerRef} in channel ${channelId}`);
     return found;
   }
+}
+
+/** The customer's values as HQ holds them (without HQ's bookkeeping). */
+function hqProfile(hq: HqCustomer): CustomerProfile {
+  const { id: _id, accountNumber: _a, custAccountAsync: _c, channelId: _ch, appliedCounter: _ac, lastOperationId: _l, createdAt: _cr, updatedAt: _u, ...profile } = hq;
+  return profile;
 }
 
 /** Fields that only EnhancedAsyncCustomerCreation lets an async sign-up carry. */
@@ -336,7 +351,7 @@ export function toView(customer: ChannelCustomer): CustomerView {
     .sort((a, b) => a.replicationCounter - b.replicationCounter)
     .map(({ payload: _payload, ...op }) => op);
   const create = operations[0];
-  const { id, externalIdentity: _identity, replicationCounter: _rc, hqAppliedCounter: _hq, operations: _ops, updatedAt: _u, ...rest } = customer;
+  const { id, externalIdentity: _identity, replicationCounter: _rc, hqAppliedCounter: _hq, operations: _ops, updatedAt: _u, reconciledCounter: _rec, ...rest } = customer;
   return {
     ...rest,
     customerId: id,

@@ -40,12 +40,19 @@ export class OperationQueue {
     }));
   }
 
-  /** Deleting a message another run already deleted is not an error: the work is done. */
+  /**
+   * Deleting a message another run already deleted is not an error: the work is done. Nor is a
+   * stale pop receipt (400 PopReceiptMismatch): the message outlived its visibility timeout and
+   * another receiver holds it now; it is staged already, so that receiver finds a duplicate and
+   * deletes it. Failing here would fail the whole upload for a message that is safe.
+   */
   async delete(message: ReceivedMessage): Promise<void> {
     try {
       await this.queue.deleteMessage(message.messageId, message.popReceipt);
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      const { statusCode, code } = error as { statusCode?: number; code?: string };
+      if (statusCode === 404 || (statusCode === 400 && code === 'PopReceiptMismatch')) return;
+      throw error;
     }
   }
 

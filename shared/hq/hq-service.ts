@@ -18,6 +18,12 @@ export interface HqCustomer extends CustomerProfile {
   channelId: string;
   /** The replicationCounter of the last operation applied: the next one must be exactly +1. */
   appliedCounter: number;
+  /**
+   * The operation that took `appliedCounter`. A real-time call that reached HQ but whose channel
+   * write failed leaves HQ one counter ahead of the channel; the channel's next operation then
+   * carries the same counter with another id, and must not be taken for "already applied".
+   */
+  lastOperationId?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -36,9 +42,18 @@ export interface ApplyResult {
   failed: { operation: AsyncOperation; error: string } | undefined;
   /** Not applied: behind a failed operation, or a predecessor has not reached HQ yet. */
   waiting: { operation: AsyncOperation; reason: string }[];
+  /** An operation whose counter HQ had already applied for a different operation (see lastOperationId). */
+  counterTaken?: AsyncOperation;
 }
 
 export class HqRejectedError extends Error {}
+
+/** HQ is ahead of the channel: the counter the channel used was taken by an earlier real-time call. */
+export class HqCounterTakenError extends Error {
+  constructor(readonly customer: HqCustomer) {
+    super(`HQ already applied operation #${customer.appliedCounter} of customer ${customer.id} from another request`);
+  }
+}
 
 export interface HqOptions {
   servicing: () => boolean;
@@ -65,6 +80,7 @@ export class HqService {
   async applyRealtime(ref: CustomerRef, operations: AsyncOperation[]): Promise<HqCustomer> {
     await this.realtimeCall();
     const result = await this.applyOperations(ref, operations);
+    if (result.counterTaken) throw new HqCounterTakenError(result.customer!);
     if (result.failed) throw new HqRejectedError(result.failed.error);
     if (result.waiting.length > 0) throw new HqRejectedError(result.waiting[0].reason);
     return result.customer!;
@@ -105,6 +121,8 @@ export class HqService {
     const applied: AsyncOperation[] = [];
     for (const [index, op] of ops.entries()) {
       if (op.replicationCounter <= counter) {
+        const holder = existing?.doc.lastOperationId;
+        if (op.replicationCounter === counter && holder && holder !== op.operationId) result.counterTaken ??= op;
         result.completed.push(op);
         continue;
       }
@@ -135,7 +153,7 @@ export class HqService {
     const now = new Date().toISOString();
     try {
       if (existing) {
-        const doc: HqCustomer = { ...existing.doc, ...profile!, appliedCounter: counter, updatedAt: now };
+        const doc: HqCustomer = { ...existing.doc, ...profile!, appliedCounter: counter, lastOperationId: applied.at(-1)!.operationId, updatedAt: now };
         const { resource } = await this.customers
           .item(doc.id, doc.id)
           .replace<HqCustomer>(doc, { accessCondition: { type: 'IfMatch', condition: existing.etag } });
@@ -148,6 +166,7 @@ export class HqService {
           custAccountAsync: ref.custAccountAsync,
           channelId: ref.channelId,
           appliedCounter: counter,
+          lastOperationId: applied.at(-1)!.operationId,
           createdAt: now,
           updatedAt: now,
         };

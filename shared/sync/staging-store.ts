@@ -1,5 +1,5 @@
 import type { Container, PatchOperation, SqlParameter } from '@azure/cosmos';
-import type { StagedOperation } from '../domain/operation';
+import { AsyncOperation, shardOf, sortKey, StagedOperation } from '../domain/operation';
 import { isConflict, isNotFound, stripSystem } from '../storage/documents';
 
 /** HQ staging (`asyncOperations`): where upload puts operations and synchronize takes them from. */
@@ -92,4 +92,21 @@ export class StagingStore {
     const iterator = this.container.items.query<T>({ query, parameters }, { maxItemCount: options.maxItemCount, continuationToken: options.continuationToken });
     return iterator.fetchNext();
   }
+}
+
+/** An operation as upload (or reconciliation) stages it: Uploaded, not yet completed. */
+export function toStaged(op: AsyncOperation, uploadedAt: string): StagedOperation {
+  return {
+    ...op,
+    id: op.operationId,
+    onlineOperationCompleted: 0,
+    status: 'Uploaded',
+    attempts: 0,
+    lastError: null,
+    uploadedAt,
+    completedAt: null,
+    lastRunId: null,
+    sortKey: sortKey(op.createdAt, op.operationId),
+    shard: shardOf(op.customerId),
+  };
 }

@@ -4,10 +4,11 @@
  * an operation it already has, so a second delivery changes nothing.
  */
 import { z } from 'zod';
-import { AsyncOperation, ENTITIES, OPERATION_KINDS, shardOf, sortKey, StagedOperation } from '../domain/operation';
+import { AsyncOperation, ENTITIES, OPERATION_KINDS, sortKey, StagedOperation } from '../domain/operation';
 import { GUID } from '../domain/identity';
 import type { OperationQueue, ReceivedMessage } from '../channel/operation-queue';
-import type { StagingStore } from './staging-store';
+import { toStaged, type StagingStore } from './staging-store';
+import type { Reconciler } from './reconcile';
 
 /** A decoded operation larger than this is poison: the queue's own limit is 64 KB of base64. */
 export const MAX_OPERATION_BYTES = 48 * 1024;
@@ -31,6 +32,8 @@ export interface UploadResult {
   uploaded: number;
   duplicates: number;
   poisoned: number;
+  /** Of `uploaded`: operations staged from the channel because their queue message was never sent. */
+  reconciled?: number;
 }
 
 export interface UploadOptions {
@@ -48,10 +51,17 @@ export class Uploader {
     private readonly queue: OperationQueue,
     private readonly staging: StagingStore,
     private readonly log: (message: string) => void = () => {},
+    private readonly reconciler?: Reconciler,
   ) {}
 
   async upload(options: UploadOptions): Promise<UploadResult> {
     const result: UploadResult = { received: 0, uploaded: 0, duplicates: 0, poisoned: 0 };
+    // First the operations the channel accepted but never queued (see reconcile.ts).
+    if (this.reconciler) {
+      const reconciled = await this.reconciler.reconcile();
+      result.uploaded += reconciled.staged;
+      result.reconciled = reconciled.staged;
+    }
     let budget = options.maxMessages;
     const loop = async () => {
       while (budget > 0) {
@@ -75,21 +85,7 @@ export class Uploader {
       result.poisoned++;
       return;
     }
-    const op = decoded.operation;
-    const now = new Date().toISOString();
-    const staged: StagedOperation = {
-      ...op,
-      id: op.operationId,
-      onlineOperationCompleted: 0,
-      status: 'Uploaded',
-      attempts: 0,
-      lastError: null,
-      uploadedAt: now,
-      completedAt: null,
-      lastRunId: null,
-      sortKey: sortKey(op.createdAt, op.operationId),
-      shard: shardOf(op.customerId),
-    };
+    const staged = toStaged(decoded.operation, new Date().toISOString());
     if (await this.staging.stage(staged)) result.uploaded++;
     else result.duplicates++;
     await this.queue.delete(message);

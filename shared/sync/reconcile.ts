@@ -1,0 +1,55 @@
+/**
+ * Reconciliation: the channel's record of an operation is the source of truth, the queue message
+ * only a notification. A sign-up or an edit writes the channel document first and then sends the
+ * message; if the process dies (or the send fails) in between, the client gets a 5xx and the
+ * operation is Pending in the channel but in no queue. A client that retries with the same
+ * identity or Idempotency-Key re-sends it; one that never retries, or retries an edit without a
+ * key (which takes the next replicationCounter), would leave HQ waiting forever for the missing
+ * counter. So every upload first stages, straight from the channel, the Pending operations of
+ * customers that HQ is behind on and that nobody has touched for a grace period.
+ *
+ * Cheap when nothing is outstanding: one query with TOP. Bounded per run. Each customer is looked
+ * at once per replicationCounter (`reconciledCounter`), so customers whose operations wait for an
+ * operator (Failed in HQ) do not fill every run's TOP.
+ */
+import { outstandingOperations } from '../channel/customer-service';
+import type { ChannelStore } from '../channel/channel-store';
+import { toStaged, type StagingStore } from './staging-store';
+
+export interface ReconcileOptions {
+  /** Operations younger than this are left to their own queue message (default 5 minutes). */
+  graceMs?: number;
+  /** Customers looked at per run (default 100). */
+  maxCustomers?: number;
+  log?: (message: string) => void;
+}
+
+export interface ReconcileResult {
+  customers: number;
+  staged: number;
+}
+
+export const RECONCILE_DEFAULTS = { graceMs: 5 * 60_000, maxCustomers: 100 } as const;
+
+export class Reconciler {
+  constructor(
+    private readonly channel: ChannelStore,
+    private readonly staging: StagingStore,
+    private readonly options: ReconcileOptions = {},
+  ) {}
+
+  async reconcile(now = Date.now()): Promise<ReconcileResult> {
+    const cutoff = new Date(now - (this.options.graceMs ?? RECONCILE_DEFAULTS.graceMs)).toISOString();
+    const candidates = await this.channel.unreconciled(cutoff, this.options.maxCustomers ?? RECONCILE_DEFAULTS.maxCustomers);
+    const result: ReconcileResult = { customers: candidates.length, staged: 0 };
+    const stagedAt = new Date(now).toISOString();
+    for (const customer of candidates) {
+      const pending = outstandingOperations(customer).filter((op) => customer.operations[op.operationId].status === 'Pending');
+      // Staging refuses an operation it already has, so staging what the queue also delivered is harmless.
+      for (const op of pending) if (await this.staging.stage(toStaged(op, stagedAt))) result.staged++;
+      await this.channel.markReconciled(customer.id, customer.replicationCounter);
+    }
+    if (result.staged > 0) this.options.log?.(`reconcile: staged ${result.staged} operation(s) of ${result.customers} customer(s) that were never queued`);
+    return result;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The fault seam itself, and the fault scenarios found by the properties, kept as plain examples.
+ */
+import type { RunningEmulators } from '../../scripts/emulators';
+import { customerIdFor } from '../../shared/domain/identity';
+import { runSync, signUpBody, withEmulators } from '../support/environment';
+import { createFaultyApp, LogCapture, quiesce, Storefront } from '../support/harness';
+import { InjectedFaultError } from '../support/faults';
+
+let emulators: RunningEmulators;
+const logs = new LogCapture();
+beforeAll(async () => {
+  emulators = await withEmulators();
+}, 60_000);
+afterAll(async () => {
+  await emulators?.stop();
+});
+
+const FEATURES_ON = {
+  Features__PerformanceImprovementsForCustomerOrders: 'true',
+  Features__EnhancedAsyncCustomerCreation: 'true',
+  Features__AsyncCustomerAddressCreation: 'true',
+  Features__AsyncCustomerEditing: 'true',
+};
+
+describe('the fault seam', () => {
+  test('a Cosmos fault reaches the adapter as a status-coded error, with its kind and call number', async () => {
+    const app = await createFaultyApp(emulators, {}, logs);
+    app.plan.failCall('cosmos', 1, 'unavailable');
+    const error = await app.services.channel.read('00000000-0000-4000-8000-000000000000').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InjectedFaultError);
+    expect(error).toMatchObject({ code: 503, fault: { target: 'cosmos', kind: 'unavailable', call: 1 } });
+    expect(app.plan.injected).toHaveLength(1);
+    // The next call goes through.
+    expect(await app.services.channel.read('00000000-0000-4000-8000-000000000000')).toBeUndefined();
+  });
+
+  test('"succeeded but failed" on the queue send: the caller gets a 5xx, the message is there', async () => {
+    const app = await createFaultyApp(emulators, {}, logs);
+    const http = new Storefront(() => app.services, logs);
+    app.plan.failCall('queue', 1, 'succeeded-but-failed');
+    const answer = await http.signUp('FABRIKAM', signUpBody('sbf'));
+    expect(answer.status).toBe(500);
+    expect((await app.services.queue.approximateDepth()).queued).toBe(1);
+  });
+
+  test('a crash between two writes: the sign-up document is written, the queue send is not', async () => {
+    const app = await createFaultyApp(emulators, {}, logs);
+    const http = new Storefront(() => app.services, logs);
+    app.plan.crashBetweenWrites();
+    const body = signUpBody('crash');
+    expect((await http.signUp('FABRIKAM', body)).status).toBe(500);
+    const id = customerIdFor('FABRIKAM', body.externalIdentity as { provider: string; id: string });
+    expect(await app.services.channel.read(id)).toBeDefined();
+    expect((await app.services.queue.approximateDepth()).queued).toBe(0);
+    expect(app.plan.injected).toEqual([expect.objectContaining({ target: 'queue', kind: 'unavailable' })]);
+  });
+});
+
+describe('regressions: an operation accepted by the channel but never queued', () => {
+  test('async edit: crash between the channel write and the queue send, retry without a key; HQ still gets both edits in order', async () => {
+    // Before reconcile.ts: the retry took replicationCounter 3 while 2 was never queued, and HQ
+    // waited forever ("waiting for operation #2 of this customer") with the old last name.
+    const app = await createFaultyApp(emulators, FEATURES_ON, logs);
+    const http = new Storefront(() => app.services, logs);
+    const created = await http.signUp('FABRIKAM', signUpBody('edit-crash'));
+    const id = created.body.customerId as string;
+    await quiesce(app.services);
+
+    app.plan.crashBetweenWrites();
+    expect((await http.edit('FABRIKAM', id, { lastName: 'Crashed' })).status).toBe(500);
+    expect(app.plan.injected).toHaveLength(1);
+    expect((await http.edit('FABRIKAM', id, { firstName: 'Retried' })).status).toBe(202);
+    await quiesce(app.services);
+
+    const hq = await app.services.hq.getCustomer(id);
+    expect(hq).toMatchObject({ firstName: 'Retried', lastName: 'Crashed', appliedCounter: 3 });
+    const channel = await app.services.channel.read(id);
+    expect(channel?.doc).toMatchObject({ replicationCounter: 3, hqAppliedCounter: 3 });
+    expect((await http.get('FABRIKAM', id)).body.syncStatus).toBe('Completed');
+  });
+
+  test('async sign-up: crash before the queue send and the client never retries; the customer still reaches HQ', async () => {
+    const app = await createFaultyApp(emulators, {}, logs);
+    const http = new Storefront(() => app.services, logs);
+    const body = signUpBody('never-retried');
+    app.plan.crashBetweenWrites();
+    expect((await http.signUp('FABRIKAM', body)).status).toBe(500);
+    const id = customerIdFor('FABRIKAM', body.externalIdentity as { provider: string; id: string });
+    await quiesce(app.services);
+    expect(await app.services.hq.getCustomer(id)).toMatchObject({ firstName: body.firstName, appliedCounter: 1 });
+    expect((await http.get('FABRIKAM', id)).body).toMatchObject({ syncStatus: 'Completed', accountNumber: expect.stringMatching(/^C\d{9}$/) });
+  });
+
+  test('within the grace period, reconciliation leaves a just-accepted operation to its queue message', async () => {
+    const app = await createFaultyApp(emulators, {}, logs, 60_000);
+    const http = new Storefront(() => app.services, logs);
+    const body = signUpBody('grace');
+    app.plan.crashBetweenWrites();
+    expect((await http.signUp('FABRIKAM', body)).status).toBe(500);
+    const id = customerIdFor('FABRIKAM', body.externalIdentity as { provider: string; id: string });
+    expect(await runSync(app.services)).toMatchObject({ uploaded: 0 });
+    expect(await app.services.hq.getCustomer(id)).toBeUndefined();
+    // The client's retry re-sends it (CustomerService.existing) without waiting for reconciliation.
+    expect((await http.signUp('FABRIKAM', body)).status).toBe(200);
+    expect(await runSync(app.services)).toMatchObject({ uploaded: 1, completed: 1 });
+  });
+});
+
+describe('regressions: a real-time change that reached HQ but not the channel', () => {
+  // fast-check counterexample (features off): [signUp CONTOSO, crash (unavailable), address on it]
+  // then the 5xx retried. HQ had applied the address as counter 2, the channel had not; the retry
+  // took counter 2 again, HQ called it "already applied", and the two sides kept different
+  // address ids. With a different change, the retry's values never reached HQ at all.
+  test('the retried address is the one HQ holds; both sides agree', async () => {
+    const app = await createFaultyApp(emulators, {}, logs);
+    const http = new Storefront(() => app.services, logs);
+    const created = await http.signUp('CONTOSO', signUpBody('rt-address'));
+    expect(created.status).toBe(201);
+    const id = created.body.customerId as string;
+    app.plan.crashBetweenWrites();
+    const address = { street: '1 Main St', city: 'Redmond', countryRegionId: 'USA' };
+    expect((await http.addAddress('CONTOSO', id, address)).status).toBe(500);
+    expect((await http.addAddress('CONTOSO', id, address)).status).toBe(201);
+    const hq = (await app.services.hq.getCustomer(id))!;
+    const channel = (await app.services.channel.read(id))!.doc;
+    expect(hq.addresses.map((a) => a.addressId).sort()).toEqual(channel.addresses.map((a) => a.addressId).sort());
+    expect(hq.appliedCounter).toBe(channel.replicationCounter);
+  });
+
+  test('an edit after a crashed edit is not lost in HQ', async () => {
+    const app = await createFaultyApp(emulators, {}, logs);
+    const http = new Storefront(() => app.services, logs);
+    const id = (await http.signUp('CONTOSO', signUpBody('rt-edit'))).body.customerId as string;
+    app.plan.crashBetweenWrites();
+    expect((await http.edit('CONTOSO', id, { lastName: 'Crashed' })).status).toBe(500);
+    expect((await http.edit('CONTOSO', id, { firstName: 'After' })).status).toBe(200);
+    const hq = (await app.services.hq.getCustomer(id))!;
+    expect(hq).toMatchObject({ firstName: 'After', lastName: 'Crashed', appliedCounter: 3 });
+    expect((await app.services.channel.read(id))!.doc).toMatchObject({ firstName: 'After', lastName: 'Crashed', replicationCounter: 3, hqAppliedCounter: 3 });
+  });
+});

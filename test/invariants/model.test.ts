@@ -1,0 +1,407 @@
+/**
+ * Invariants 1-4 as properties: random sequences of storefront requests, duplicate deliveries,
+ * activity re-runs, crashes between writes and sync runs, with faults injected at random calls.
+ * Then faults go off, every request answered 5xx is retried once, sync runs to quiescence, and
+ * the stores are compared with a model built from the answers the storefront gave:
+ *
+ * - every request answered 2xx is in HQ exactly once, with the last accepted values;
+ * - one HQ customer per identity, one account number per custAccountAsync, no account number twice;
+ * - a 4xx left no trace (every container and queue counted before and after);
+ * - operations applied in order: HQ's appliedCounter = the channel's replicationCounter.
+ *
+ * FAST_CHECK_RUNS sets the number of runs per model (default 20); FAST_CHECK_SEED replays one.
+ */
+import fc from 'fast-check';
+import type { RunningEmulators } from '../../scripts/emulators';
+import { customerIdFor, operationIdFor } from '../../shared/domain/identity';
+import type { AsyncOperation } from '../../shared/domain/operation';
+import type { HqCustomer } from '../../shared/hq/hq-service';
+import { withEmulators } from '../support/environment';
+import { FAULT_KINDS, FaultKind, twice } from '../support/faults';
+import { Answer, createFaultyApp, FaultyApp, footprint, LogCapture, quiesce, Storefront, syncRun } from '../support/harness';
+
+const RUNS = Number(process.env.FAST_CHECK_RUNS ?? 20);
+const SEED = process.env.FAST_CHECK_SEED ? Number(process.env.FAST_CHECK_SEED) : undefined;
+
+let emulators: RunningEmulators;
+const logs = new LogCapture();
+const personalData = new Set<string>();
+const stats = { runs: 0, commands: 0, faultsInjected: 0, answered2xx: 0, answered4xx: 0, answered5xx: 0, retried: 0, byModel: {} as Record<string, number> };
+
+beforeAll(async () => {
+  emulators = await withEmulators();
+  logs.spyOnConsole();
+}, 60_000);
+afterAll(async () => {
+  jest.restoreAllMocks();
+  console.log(`invariant properties: ${JSON.stringify(stats)}`);
+  await emulators?.stop();
+});
+
+// ---------- commands ----------
+
+type Channel = 'FABRIKAM' | 'CONTOSO';
+type Command =
+  | { kind: 'signUp'; channel: Channel; retryOf: number | null; name: number }
+  | { kind: 'edit'; target: number; first?: boolean; last?: boolean; phone?: boolean; withKey: boolean }
+  | { kind: 'address'; target: number; withKey: boolean }
+  | { kind: 'invalid'; target: number; variant: number }
+  | { kind: 'redeliver'; target: number; op: number }
+  | { kind: 'sync'; how: 'run' | 'upload-twice' | 'batch-twice'; concurrent: boolean }
+  | { kind: 'fault'; target: 'cosmos' | 'queue'; n: number; fault: FaultKind }
+  | { kind: 'crash'; fault: FaultKind };
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('signUp' as const), channel: fc.constantFrom<Channel>('FABRIKAM', 'CONTOSO'), retryOf: fc.option(fc.nat(20), { freq: 3 }), name: fc.nat(7) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('edit' as const), target: fc.nat(20), first: fc.boolean(), last: fc.boolean(), phone: fc.boolean(), withKey: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('address' as const), target: fc.nat(20), withKey: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalid' as const), target: fc.nat(20), variant: fc.nat(5) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('redeliver' as const), target: fc.nat(20), op: fc.nat(5) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('sync' as const), how: fc.constantFrom('run' as const, 'upload-twice' as const, 'batch-twice' as const), concurrent: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('fault' as const), target: fc.constantFrom('cosmos' as const, 'queue' as const), n: fc.integer({ min: 1, max: 4 }), fault: fc.constantFrom(...FAULT_KINDS) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), fault: fc.constantFrom<FaultKind>('unavailable', 'succeeded-but-failed') }) },
+);
+
+// Names with accents and scripts, so the log scan also looks for non-ASCII personal data.
+const STEMS = ['Ada', 'Zoë', 'Bjørn', 'Søren', 'Łucja', 'Mădălina', 'Jürgen', 'Ngozi'];
+
+// ---------- model ----------
+
+interface Expected {
+  channel: Channel;
+  customerId: string;
+  body: Record<string, unknown>;
+  /** The sign-up's values. */
+  base: Record<string, string>;
+  /** Accepted edits with their place in the order of requests. */
+  edits: { seq: number; changes: Record<string, string> }[];
+  /** Cities of accepted addresses: how many times each must be in HQ (min, max). */
+  addresses: Map<string, { min: number; max: number }>;
+}
+
+/** The values after every accepted edit, in the order HQ must apply them. */
+function fieldsOf(customer: Expected): Record<string, string> {
+  const edits = [...customer.edits].sort((a, b) => a.seq - b.seq);
+  return Object.assign({}, customer.base, ...edits.map((e) => e.changes));
+}
+
+interface Pending {
+  describe: string;
+  retry: () => Promise<Answer>;
+  onSuccess: (seq: number) => void;
+  seq: number;
+  /** For a request with an Idempotency-Key: did its first attempt take effect after all? */
+  tookEffect?: () => Promise<boolean>;
+}
+
+class Model {
+  readonly customers: Expected[] = [];
+  readonly uncertain: Pending[] = [];
+  private unique = 0;
+  private seq = 0;
+
+  constructor(
+    readonly app: FaultyApp,
+    readonly http: Storefront,
+    readonly asyncFeatures: boolean,
+    readonly token: string,
+  ) {}
+
+  private fresh(): string {
+    return `${this.token}${(this.unique++).toString(36)}`;
+  }
+
+  pick(n: number): Expected | undefined {
+    return this.customers.length ? this.customers[n % this.customers.length] : undefined;
+  }
+
+  async run(cmd: Command): Promise<void> {
+    switch (cmd.kind) {
+      case 'signUp': {
+        const earlier = cmd.retryOf !== null ? this.pick(cmd.retryOf) : undefined;
+        const customer = earlier ?? this.newCustomer(cmd.channel, cmd.name);
+        return this.request(`sign-up ${customer.customerId}`, () => this.http.signUp(customer.channel, customer.body), () => {});
+      }
+      case 'edit': {
+        const customer = this.pick(cmd.target);
+        if (!customer) return;
+        const changes: Record<string, string> = {};
+        const id = this.fresh();
+        if (cmd.first || (!cmd.last && !cmd.phone)) changes.firstName = `${STEMS[id.length % STEMS.length]}${id}`;
+        if (cmd.last) changes.lastName = `Lastname${id}`;
+        if (cmd.phone) changes.phone = `+1 425 555 ${String(this.unique).padStart(4, '0')}${this.token.slice(0, 3).replace(/\D/g, '7')}`;
+        for (const value of Object.values(changes)) personalData.add(value);
+        const key = cmd.withKey ? `edit-${id}` : undefined;
+        return this.request(
+          `edit ${customer.customerId} ${JSON.stringify(changes)}${key ? ` key ${key}` : ''}`,
+          () => this.http.edit(customer.channel, customer.customerId, changes, key),
+          (seq) => customer.edits.push({ seq, changes }),
+          key ? this.accepted(customer, key) : undefined,
+        );
+      }
+      case 'address': {
+        const customer = this.pick(cmd.target);
+        if (!customer) return;
+        const city = `City${this.fresh()}`;
+        const key = cmd.withKey ? `address-${city}` : undefined;
+        const body = { street: `${this.unique} Main St`, city, countryRegionId: 'USA' };
+        let attempts = 0;
+        return this.request(
+          `address ${customer.customerId} ${city}${key ? ` key ${key}` : ''}`,
+          () => {
+            attempts++;
+            return this.http.addAddress(customer.channel, customer.customerId, body, key);
+          },
+          () => {
+            // A retried POST without an Idempotency-Key is a new request: if the first attempt
+            // took effect before its 5xx, the address is there twice. With a key, exactly once.
+            customer.addresses.set(city, { min: 1, max: key ? 1 : attempts });
+          },
+          key ? this.accepted(customer, key) : undefined,
+        );
+      }
+      case 'invalid':
+        return this.invalid(cmd.target, cmd.variant);
+      case 'redeliver': {
+        const customer = this.pick(cmd.target);
+        const found = customer && (await this.app.services.channel.read(customer.customerId).catch(() => undefined));
+        if (!found) return;
+        const records = Object.values(found.doc.operations);
+        const record = records[cmd.op % records.length];
+        const op: AsyncOperation = {
+          operationId: record.operationId,
+          customerId: found.doc.id,
+          channelId: found.doc.channelId,
+          custAccountAsync: found.doc.custAccountAsync,
+          customerAccount: found.doc.accountNumber,
+          entity: record.entity,
+          operation: record.operation,
+          replicationCounter: record.replicationCounter,
+          payload: record.payload,
+          createdAt: record.createdAt,
+          email: found.doc.email,
+        };
+        // A duplicate delivery that itself fails is simply no duplicate.
+        await this.app.services.queue.send(op).catch(() => undefined);
+        return;
+      }
+      case 'sync':
+        return this.sync(cmd.how, cmd.concurrent);
+      case 'fault':
+        this.app.plan.failCall(cmd.target, cmd.n, cmd.fault);
+        return;
+      case 'crash':
+        this.app.plan.crashBetweenWrites(cmd.fault);
+        return;
+    }
+  }
+
+  private newCustomer(channel: Channel, name: number): Expected {
+    const id = this.fresh();
+    const body = {
+      externalIdentity: { provider: 'b2c', id: `user-${id}` },
+      firstName: `${STEMS[name]}${id}`,
+      lastName: `Family${id}`,
+      email: `person.${id}@example.com`,
+      phone: `+31 20 ${String(this.customers.length).padStart(3, '0')} ${id.replace(/\D/g, '').padEnd(4, '9').slice(0, 4)}`,
+    };
+    for (const value of [body.firstName, body.lastName, body.email, body.phone]) personalData.add(value);
+    const customer: Expected = {
+      channel,
+      customerId: customerIdFor(channel, body.externalIdentity),
+      body,
+      base: { firstName: body.firstName, lastName: body.lastName, phone: body.phone },
+      edits: [],
+      addresses: new Map(),
+    };
+    this.customers.push(customer);
+    return customer;
+  }
+
+  /**
+   * Whether the channel holds the operation of the request with this key: then that request was
+   * accepted at its first attempt, and its retry only confirms it (it keeps its place in the order).
+   */
+  private accepted(customer: Expected, key: string): () => Promise<boolean> {
+    return async () => {
+      const found = await this.app.services.channel.read(customer.customerId);
+      return !!found?.doc.operations[operationIdFor(customer.customerId, key)];
+    };
+  }
+
+  /** One request: 2xx updates the model, 4xx must leave no trace, 5xx is retried after the faults. */
+  private async request(describe: string, send: () => Promise<Answer>, onSuccess: (seq: number) => void, tookEffect?: () => Promise<boolean>): Promise<void> {
+    const before = this.app.plan.injected.length;
+    const seq = this.seq++;
+    const answer = await send();
+    if (answer.status < 300) {
+      stats.answered2xx++;
+      onSuccess(seq);
+    } else if (answer.status < 500) {
+      stats.answered4xx++;
+      // The only 4xx a valid request may get: an edit in real time of a customer HQ does not have
+      // yet (409), or of a customer whose sign-up failed (404).
+      expect([404, 409]).toContain(answer.status);
+      expect(answer.contentType).toBe('application/problem+json');
+    } else {
+      stats.answered5xx++;
+      // Only an injected fault may cause a 5xx.
+      if (this.app.plan.injected.length === before) throw new Error(`${describe} answered ${answer.status} without an injected fault: ${JSON.stringify(answer.body)}`);
+      this.uncertain.push({ describe, retry: send, onSuccess, seq, tookEffect: tookEffect || undefined });
+    }
+  }
+
+  /** Requests the storefront must refuse with 4xx and no trace at all. */
+  private async invalid(target: number, variant: number): Promise<void> {
+    const customer = this.pick(target);
+    const customerId = customer?.customerId ?? '00000000-0000-4000-8000-000000000000';
+    const channel = customer?.channel ?? 'FABRIKAM';
+    // With EnhancedAsyncCustomerCreation on, a title is allowed: that sign-up is not a rejection.
+    if (variant % 6 === 5 && this.asyncFeatures) return;
+    const before = await footprint(this.app);
+    const injected = this.app.plan.injected.length;
+    const email = `leak.${this.fresh()}@example.com`;
+    personalData.add(email);
+    const requests: (() => Promise<Answer>)[] = [
+      () => this.http.signUp(channel, { externalIdentity: { provider: 'b2c', id: this.fresh() }, firstName: 'A', lastName: 'B', email, accountNumber: 'C000000001' }),
+      () => this.http.signUp('NOSUCHCHANNEL', { externalIdentity: { provider: 'b2c', id: this.fresh() }, firstName: 'A', lastName: 'B', email }),
+      () => this.http.edit(channel, customerId, { firstName: '' }),
+      () => this.http.edit(channel, '11111111-1111-4111-8111-111111111111', { firstName: 'Nobody' }),
+      () => this.http.addAddress(channel, customerId, { street: 'x', city: 'y', countryRegionId: 'usa' }),
+      () => this.http.signUp('FABRIKAM', { externalIdentity: { provider: 'b2c', id: this.fresh() }, firstName: 'A', lastName: 'B', email, title: 'Dr.' }),
+    ];
+    const answer = await requests[variant % requests.length]();
+    if (this.app.plan.injected.length > injected) return; // a read failed first: a 5xx is allowed
+    stats.answered4xx++;
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+    expect(answer.contentType).toBe('application/problem+json');
+    expect(await footprint(this.app)).toEqual(before);
+  }
+
+  private async sync(how: 'run' | 'upload-twice' | 'batch-twice', concurrent: boolean): Promise<void> {
+    const { services } = this.app;
+    const mode = concurrent ? 'concurrent' : 'sequential';
+    // A fault makes an activity throw; the orchestration retries it, which is what the next sync does here.
+    if (how === 'run') await syncRun(services).catch(() => undefined);
+    if (how === 'upload-twice') await twice(() => services.uploader.upload({ maxMessages: 1000, visibilityTimeoutSeconds: 1 }), mode);
+    if (how === 'batch-twice') {
+      const runId = `twice-${this.fresh()}`;
+      await twice(() => services.synchronizer.synchronizeBatch({ runId, group: 0, groups: 1, batchSize: 50 }), mode);
+    }
+  }
+
+  /** Faults off; every 5xx retried (once, or again while real-time HQ says "pending sync"). */
+  async settle(): Promise<void> {
+    this.app.plan.disarm();
+    await quiesce(this.app.services);
+    for (const pending of this.uncertain) {
+      stats.retried++;
+      const original = (await pending.tookEffect?.()) ?? false;
+      let answer = await pending.retry();
+      for (let i = 0; i < 3 && answer.status === 409; i++) {
+        await quiesce(this.app.services);
+        answer = await pending.retry();
+      }
+      if (answer.status === 404 && pending.describe.startsWith('edit')) continue; // its customer never came to be
+      if (answer.status === 404 && pending.describe.startsWith('address')) continue;
+      if (answer.status >= 300) throw new Error(`retry of ${pending.describe} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      pending.onSuccess(original ? pending.seq : this.seq++);
+    }
+    await quiesce(this.app.services);
+  }
+
+  async check(): Promise<void> {
+    const { services } = this.app;
+    const hqAll = await listHqCustomers(this.app);
+    // One HQ customer per identity; every identity the storefront was asked about is there.
+    const ids = new Set(this.customers.map((c) => c.customerId));
+    expect(hqAll.map((c) => c.id).sort()).toEqual([...ids].sort());
+    // No account number twice, no custAccountAsync with two account numbers.
+    const accounts = hqAll.map((c) => c.accountNumber);
+    expect(new Set(accounts).size).toBe(accounts.length);
+    const asyncAccounts = hqAll.map((c) => c.custAccountAsync).filter((a): a is string => a !== null);
+    expect(new Set(asyncAccounts).size).toBe(asyncAccounts.length);
+
+    for (const expected of this.customers) {
+      const hq = hqAll.find((c) => c.id === expected.customerId)!;
+      const channel = (await services.channel.read(expected.customerId))!.doc;
+      expect({ id: expected.customerId, accountNumber: channel.accountNumber, custAccountAsync: channel.custAccountAsync }).toEqual({
+        id: expected.customerId,
+        accountNumber: hq.accountNumber,
+        custAccountAsync: hq.custAccountAsync,
+      });
+      // In order, each exactly once: HQ applied exactly the channel's counters, and both agree.
+      expect({ id: expected.customerId, hq: hq.appliedCounter, channelApplied: channel.hqAppliedCounter }).toEqual({
+        id: expected.customerId,
+        hq: channel.replicationCounter,
+        channelApplied: channel.replicationCounter,
+      });
+      const fields = fieldsOf(expected);
+      const pick = (c: Record<string, unknown>) => Object.fromEntries(Object.keys(fields).map((k) => [k, c[k]]));
+      expect({ id: expected.customerId, hq: pick(hq as never) }).toEqual({ id: expected.customerId, hq: fields });
+      expect(pick(channel as never)).toEqual(fields);
+      // Same addresses on both sides, each accepted one there the expected number of times.
+      expect(hq.addresses.map((a) => a.addressId).sort()).toEqual(channel.addresses.map((a) => a.addressId).sort());
+      for (const [city, { min, max }] of expected.addresses) {
+        const count = hq.addresses.filter((a) => a.city === city).length;
+        expect({ id: expected.customerId, city, ok: count >= min && count <= max, count }).toMatchObject({ ok: true });
+      }
+      expect(Object.values(channel.operations).every((op) => op.status === 'Completed')).toBe(true);
+    }
+  }
+}
+
+async function listHqCustomers(app: FaultyApp): Promise<HqCustomer[]> {
+  const { createCosmosClient, containers } = await import('../../shared/storage/cosmos');
+  const client = createCosmosClient(app.config.cosmos);
+  try {
+    const { resources } = await containers(client, app.config.cosmos).hqCustomers.items.query<HqCustomer>('SELECT * FROM c').fetchAll();
+    return resources;
+  } finally {
+    client.dispose();
+  }
+}
+
+const FEATURES = (on: boolean) => ({
+  Features__PerformanceImprovementsForCustomerOrders: String(on),
+  Features__EnhancedAsyncCustomerCreation: String(on),
+  Features__AsyncCustomerAddressCreation: String(on),
+  Features__AsyncCustomerEditing: String(on),
+});
+
+async function property(name: string, asyncFeatures: boolean): Promise<void> {
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), async (commands) => {
+      const app = await createFaultyApp(emulators, FEATURES(asyncFeatures), logs);
+      const model = new Model(app, new Storefront(() => app.services, logs), asyncFeatures, `r${(run++).toString(36)}x`);
+      try {
+        for (const cmd of commands) await model.run(cmd);
+        await model.settle();
+        await model.check();
+      } catch (error) {
+        (error as Error).message += `\n  injected faults: ${app.plan.describe()}`;
+        throw error;
+      } finally {
+        stats.runs++;
+        stats.commands += commands.length;
+        stats.faultsInjected += app.plan.injected.length;
+        stats.byModel[name] = (stats.byModel[name] ?? 0) + 1;
+        app.services.dispose();
+      }
+    }),
+    { numRuns: RUNS, seed: SEED, verbose: true },
+  );
+}
+
+describe('invariants under faults, duplicates and re-runs', () => {
+  test('async features on: edits and addresses queued', () => property('features-on', true), 600_000);
+  test('async features off: edits and addresses in real time', () => property('features-off', false), 600_000);
+  test('nothing personal in any log line', () => {
+    // Filled by both properties: service logs, console and every InvocationContext.
+    expect(personalData.size).toBeGreaterThan(0);
+    expect(logs.lines.length).toBeGreaterThan(0);
+    expect(logs.leaks(personalData)).toEqual([]);
+  });
+});

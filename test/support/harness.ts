@@ -1,0 +1,174 @@
+/**
+ * Shared pieces of the invariant tests: an app wired to faulty clients, the storefront handlers
+ * called with real `HttpRequest` objects, everything the app logs, and counts of what is stored.
+ */
+import { randomUUID } from 'node:crypto';
+import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { RunningEmulators } from '../../scripts/emulators';
+import type { Services } from '../../shared/services';
+import { containers, createCosmosClient } from '../../shared/storage/cosmos';
+import { createQueueServiceClient } from '../../shared/storage/queue';
+import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from '../../functions/http/storefront';
+import { createTestApp, Env, TestApp } from './environment';
+import { faultyCosmosClient, faultyQueueServiceClient, FaultPlan } from './faults';
+
+/** Every line the app logs, from any of its three outlets, so tests can scan it for personal data. */
+export class LogCapture {
+  readonly lines: string[] = [];
+  readonly serviceLog = (message: string) => void this.lines.push(message);
+
+  context(): InvocationContext {
+    const lines = this.lines;
+    return new InvocationContext({
+      logHandler: (_level, ...args) => void lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')),
+    });
+  }
+
+  /** Spies on console.log/warn/error/info for the rest of the test file. */
+  spyOnConsole(): void {
+    for (const method of ['log', 'warn', 'error', 'info', 'debug'] as const) {
+      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        this.lines.push(args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.name}: ${a.message}` : JSON.stringify(a))).join(' '));
+      });
+    }
+  }
+
+  /** The lines containing any of the given values (case-insensitive). */
+  leaks(values: Iterable<string>): { value: string; line: string }[] {
+    const found: { value: string; line: string }[] = [];
+    const lower = this.lines.map((l) => l.toLowerCase());
+    for (const value of values) {
+      const v = value.toLowerCase();
+      if (v.length < 4) continue;
+      lower.forEach((line, i) => line.includes(v) && found.push({ value, line: this.lines[i] }));
+    }
+    return found;
+  }
+}
+
+export interface FaultyApp extends TestApp {
+  plan: FaultPlan;
+}
+
+export async function createFaultyApp(emulators: RunningEmulators, env: Env, logs: LogCapture, reconcileGraceMs = 0): Promise<FaultyApp> {
+  const plan = new FaultPlan();
+  const app = await createTestApp(emulators, env, {
+    cosmosClient: faultyCosmosClient(emulators.cosmosEndpoint, emulators.cosmosKey, plan),
+    queueServiceClient: faultyQueueServiceClient(emulators.storageConnectionString, plan),
+    log: logs.serviceLog,
+    // Reconciliation looks at every outstanding customer at once: tests cannot wait 5 minutes.
+    reconcileGraceMs,
+  });
+  return { ...app, plan };
+}
+
+export interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  contentType: string | undefined;
+}
+
+/** The storefront routes, through their real handlers. */
+export class Storefront {
+  constructor(
+    private readonly services: () => Services,
+    private readonly logs: LogCapture,
+  ) {}
+
+  signUp(channelId: string, body: unknown, raw?: string): Promise<Answer> {
+    return this.call(signUpHandler(() => this.services().customers), 'POST', `channels/${channelId}/customers`, { channelId }, body, raw);
+  }
+
+  get(channelId: string, customerId: string): Promise<Answer> {
+    return this.call(getCustomerHandler(() => this.services().customers), 'GET', `channels/${channelId}/customers/${customerId}`, { channelId, customerId });
+  }
+
+  edit(channelId: string, customerId: string, body: unknown, key?: string, raw?: string): Promise<Answer> {
+    const path = `channels/${channelId}/customers/${customerId}`;
+    return this.call(editCustomerHandler(() => this.services().customers), 'PATCH', path, { channelId, customerId }, body, raw, key);
+  }
+
+  addAddress(channelId: string, customerId: string, body: unknown, key?: string, raw?: string): Promise<Answer> {
+    const path = `channels/${channelId}/customers/${customerId}/addresses`;
+    return this.call(addAddressHandler(() => this.services().customers), 'POST', path, { channelId, customerId }, body, raw, key);
+  }
+
+  private async call(
+    handler: (r: HttpRequest, c: InvocationContext) => Promise<HttpResponseInit>,
+    method: string,
+    path: string,
+    params: Record<string, string>,
+    body?: unknown,
+    raw?: string,
+    key?: string,
+  ): Promise<Answer> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (key) headers['idempotency-key'] = key;
+    const text = raw ?? (body === undefined ? undefined : JSON.stringify(body));
+    const request = new HttpRequest({
+      // A lone surrogate cannot travel in a URL (the host would have replaced it); the route param keeps it.
+      url: `http://localhost:7071/api/${path.split('/').map((p) => encodeURIComponent(p.toWellFormed())).join('/')}`,
+      method,
+      headers,
+      params,
+      ...(text !== undefined && method !== 'GET' ? { body: { string: text } } : {}),
+    });
+    const response = await handler(request, this.logs.context());
+    const headersOut = new Headers(response.headers as Record<string, string>);
+    const parsed = response.jsonBody ?? (typeof response.body === 'string' ? JSON.parse(response.body) : {});
+    return { status: response.status ?? 200, body: parsed as Record<string, unknown>, contentType: headersOut.get('content-type') ?? undefined };
+  }
+}
+
+/**
+ * One sync run as the orchestration drives it (upload, then rounds of batches over every group),
+ * with a short visibility timeout: a message whose upload failed is delivered again after 1 s
+ * instead of 5 minutes, so tests can wait for redelivery.
+ */
+export async function syncRun(services: Services, visibilityTimeoutSeconds = 1): Promise<{ uploaded: number; moved: number }> {
+  const { batchSize, maxParallelBatches: groups } = services.config.sync;
+  const upload = await services.uploader.upload({ maxMessages: 1000, visibilityTimeoutSeconds });
+  const runId = `test-${randomUUID()}`;
+  let moved = 0;
+  for (;;) {
+    const results = await Promise.all(
+      Array.from({ length: groups }, (_, group) => services.synchronizer.synchronizeBatch({ runId, group, groups, batchSize })),
+    );
+    const round = results.reduce((n, r) => n + r.completed + r.failed + r.waiting, 0);
+    moved += round;
+    if (round === 0) return { uploaded: upload.uploaded, moved };
+  }
+}
+
+/** Runs sync until two consecutive runs move nothing and the queue is empty: where invariants are checked. */
+export async function quiesce(services: Services, maxRuns = 12): Promise<number> {
+  let idle = 0;
+  for (let run = 1; run <= maxRuns; run++) {
+    const result = await syncRun(services);
+    const depth = await services.queue.approximateDepth();
+    if (result.uploaded + result.moved === 0 && depth.queued > 0) await new Promise((r) => setTimeout(r, 1100)); // invisible after a failed upload
+    idle = result.uploaded + result.moved === 0 && depth.queued === 0 ? idle + 1 : 0;
+    if (idle >= 2) return run;
+  }
+  throw new Error(`sync did not quiesce within ${maxRuns} runs`);
+}
+
+/** Documents in every container and messages in both queues: "nothing written" means these do not change. */
+export async function footprint(app: TestApp): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  const client = createCosmosClient(app.config.cosmos);
+  try {
+    for (const [name, container] of Object.entries(containers(client, app.config.cosmos))) {
+      const { resources } = await container.items.query<{ id: string }>('SELECT c.id FROM c').fetchAll();
+      counts[name] = resources.length;
+    }
+  } finally {
+    client.dispose();
+  }
+  // Its own clients: counting must not consume (or trip over) the faults armed for the app.
+  const queues = createQueueServiceClient(app.config.asyncQueue.connection);
+  for (const [name, queue] of [['queued', app.config.asyncQueue.name], ['poisoned', app.config.asyncQueue.poisonName]]) {
+    counts[name] = (await queues.getQueueClient(queue).getProperties()).approximateMessagesCount ?? 0;
+  }
+  return counts;
+}
