@@ -3,22 +3,14 @@
  * emulators, and nothing but HTTP between the test and the app.
  */
 import path from 'node:path';
-import type { RunningEmulators } from '../../scripts/emulators';
 import { LocalHost, startLocalHost } from '../../scripts/local-host';
 import { provisionStorage } from '../../shared/storage/provision';
 import { readConfig } from '../../shared/config/settings';
 import { createServices } from '../../shared/services';
-import { Env, sampleEnv, signUpBody, withEmulators } from '../support/environment';
+import { Env, sampleEnv, signUpBody, useEmulators } from '../support/environment';
 
 const APP_ROOT = path.join(__dirname, '../..');
-let emulators: RunningEmulators;
-
-beforeAll(async () => {
-  emulators = await withEmulators();
-}, 60_000);
-afterAll(async () => {
-  await emulators?.stop();
-});
+const emulators = useEmulators();
 
 async function startApp(env: Env): Promise<LocalHost> {
   Object.assign(process.env, env);

@@ -4,17 +4,10 @@
  */
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from '../../functions/http/storefront';
-import type { RunningEmulators } from '../../scripts/emulators';
 import type { Services } from '../../shared/services';
-import { createTestApp, Env, runSync, signUpBody, withEmulators } from '../support/environment';
+import { createTestApp, Env, runSync, signUpBody, useEmulators } from '../support/environment';
 
-let emulators: RunningEmulators;
-beforeAll(async () => {
-  emulators = await withEmulators();
-}, 60_000);
-afterAll(async () => {
-  await emulators?.stop();
-});
+const emulators = useEmulators();
 
 const ALL_FEATURES: Env = {
   Features__PerformanceImprovementsForCustomerOrders: 'true',

@@ -1,13 +1,6 @@
-import type { RunningEmulators } from '../../scripts/emulators';
-import { createTestApp, runSync, signUpBody, withEmulators } from '../support/environment';
+import { createTestApp, runSync, signUpBody, useEmulators } from '../support/environment';
 
-let emulators: RunningEmulators;
-beforeAll(async () => {
-  emulators = await withEmulators();
-}, 60_000);
-afterAll(async () => {
-  await emulators?.stop();
-});
+const emulators = useEmulators();
 
 describe('sign-up and sync against Azurite and the Cosmos server', () => {
   test('50 async sign-ups on FABRIKAM become 50 HQ customers with distinct account numbers', async () => {

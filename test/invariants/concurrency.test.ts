@@ -2,20 +2,13 @@
  * Concurrency: duplicate sign-ups racing, sync activities racing, and two sync runs started at once.
  */
 import type { DurableClient } from 'durable-functions';
-import type { RunningEmulators } from '../../scripts/emulators';
 import { SYNC_DEFAULTS } from '../../shared/config/settings';
 import { startSyncRun } from '../../functions/sync/customer-sync';
-import { createTestApp, signUpBody, TestApp, withEmulators } from '../support/environment';
+import { createTestApp, signUpBody, TestApp, useEmulators } from '../support/environment';
 import { footprint, quiesce } from '../support/harness';
 import { twice } from '../support/faults';
 
-let emulators: RunningEmulators;
-beforeAll(async () => {
-  emulators = await withEmulators();
-}, 60_000);
-afterAll(async () => {
-  await emulators?.stop();
-});
+const emulators = useEmulators();
 
 /** 200 bodies: 150 identities, the first 50 of them sent twice. */
 function bodies(): Record<string, unknown>[] {

@@ -1,20 +1,13 @@
 /**
  * The fault seam itself, and the fault scenarios found by the properties, kept as plain examples.
  */
-import type { RunningEmulators } from '../../scripts/emulators';
 import { customerIdFor } from '../../shared/domain/identity';
-import { runSync, signUpBody, withEmulators } from '../support/environment';
+import { runSync, signUpBody, useEmulators } from '../support/environment';
 import { createFaultyApp, LogCapture, quiesce, Storefront } from '../support/harness';
 import { InjectedFaultError } from '../support/faults';
 
-let emulators: RunningEmulators;
+const emulators = useEmulators();
 const logs = new LogCapture();
-beforeAll(async () => {
-  emulators = await withEmulators();
-}, 60_000);
-afterAll(async () => {
-  await emulators?.stop();
-});
 
 const FEATURES_ON = {
   Features__PerformanceImprovementsForCustomerOrders: 'true',

@@ -10,17 +10,10 @@ import {
   saveSyncStatusHandler,
   synchronizeOperationHandler,
 } from '../../functions/http/ops-sync-status';
-import type { RunningEmulators } from '../../scripts/emulators';
-import { createTestApp, runSync, signUpBody, withEmulators } from '../support/environment';
+import { createTestApp, runSync, signUpBody, useEmulators } from '../support/environment';
 import { call, httpRequest } from './http';
 
-let emulators: RunningEmulators;
-beforeAll(async () => {
-  emulators = await withEmulators();
-}, 60_000);
-afterAll(async () => {
-  await emulators?.stop();
-});
+const emulators = useEmulators();
 
 const LONG = 'n'.repeat(60);
 

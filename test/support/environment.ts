@@ -45,6 +45,36 @@ export async function withEmulators(): Promise<RunningEmulators> {
   return startEmulators();
 }
 
+/**
+ * Emulators for the calling test file: started before its first test, stopped after its last.
+ * The returned object reads the running emulators, so it can be passed around before they start.
+ */
+export function useEmulators(): RunningEmulators {
+  let running: RunningEmulators | undefined;
+  beforeAll(async () => {
+    running = await startEmulators();
+  }, 60_000);
+  afterAll(async () => {
+    await running?.stop();
+  });
+  const started = () => {
+    if (!running) throw new Error('the emulators start in beforeAll: use them inside hooks and tests');
+    return running;
+  };
+  return {
+    get storageConnectionString() {
+      return started().storageConnectionString;
+    },
+    get cosmosEndpoint() {
+      return started().cosmosEndpoint;
+    },
+    get cosmosKey() {
+      return started().cosmosKey;
+    },
+    stop: () => started().stop(),
+  };
+}
+
 /** A storefront sign-up body with a unique identity. */
 export function signUpBody(n: number | string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
