@@ -2,7 +2,9 @@ import type { Container, PatchOperation } from '@azure/cosmos';
 import type { CustomerProfile } from '../domain/customer';
 import type { ExternalIdentity } from '../domain/identity';
 import type { OperationRecord } from '../domain/operation';
-import { isConflict, isNotFound, stripSystem } from '../storage/documents';
+import { isConflict, readVersioned, stripSystem, Versioned } from '../storage/documents';
+
+export type { Versioned };
 
 export type CustomerMode = 'async' | 'realtime';
 
@@ -26,11 +28,6 @@ export interface ChannelCustomer extends CustomerProfile {
   reconciledCounter?: number;
 }
 
-export interface Versioned<T> {
-  doc: T;
-  etag: string;
-}
-
 /** Cosmos limits one patch request to 10 operations. */
 const PATCH_LIMIT = 10;
 
@@ -49,13 +46,7 @@ export class ChannelStore {
   }
 
   async read(customerId: string): Promise<Versioned<ChannelCustomer> | undefined> {
-    try {
-      const { resource, etag } = await this.customers.item(customerId, customerId).read<ChannelCustomer>();
-      return resource ? { doc: stripSystem(resource), etag } : undefined;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
+    return readVersioned<ChannelCustomer>(this.customers, customerId, customerId);
   }
 
   async findByAccountNumber(channelId: string, accountNumber: string): Promise<Versioned<ChannelCustomer> | undefined> {

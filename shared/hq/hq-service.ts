@@ -6,7 +6,7 @@ import type { Container } from '@azure/cosmos';
 import { applyOperation, CustomerProfile, hqRuleViolation, InvalidOperationError } from '../domain/customer';
 import { HqUnavailableError } from '../domain/errors';
 import type { AsyncOperation } from '../domain/operation';
-import { isConflict, isNotFound, isPreconditionFailed, stripSystem } from '../storage/documents';
+import { isConflict, isPreconditionFailed, readVersioned, stripSystem } from '../storage/documents';
 import type { NumberSequence } from './number-sequence';
 
 export interface HqCustomer extends CustomerProfile {
@@ -87,13 +87,7 @@ export class HqService {
   }
 
   async getCustomer(customerId: string): Promise<HqCustomer | undefined> {
-    try {
-      const { resource } = await this.customers.item(customerId, customerId).read<HqCustomer>();
-      return resource ? stripSystem(resource) : undefined;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
+    return (await readVersioned<HqCustomer>(this.customers, customerId, customerId))?.doc;
   }
 
   /**
@@ -105,7 +99,7 @@ export class HqService {
     const ops = [...operations].sort((a, b) => a.replicationCounter - b.replicationCounter);
     const startsWithCreate = ops[0]?.replicationCounter === 1;
     // A create needs no read on the first try: Cosmos refuses a second document with the same id.
-    const existing = startsWithCreate && attempt === 0 ? undefined : await this.readWithEtag(ref.customerId);
+    const existing = startsWithCreate && attempt === 0 ? undefined : await readVersioned<HqCustomer>(this.customers, ref.customerId, ref.customerId);
     if (!existing && !startsWithCreate) {
       return {
         customer: undefined,
@@ -182,16 +176,6 @@ export class HqService {
     }
     result.completed.push(...applied);
     return result;
-  }
-
-  private async readWithEtag(id: string): Promise<{ doc: HqCustomer; etag: string } | undefined> {
-    try {
-      const { resource, etag } = await this.customers.item(id, id).read<HqCustomer>();
-      return resource ? { doc: stripSystem(resource), etag } : undefined;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
   }
 
   private async realtimeCall(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import { isConflict, isNotFound, isPreconditionFailed } from '../storage/documents';
+import { isConflict, isPreconditionFailed, readVersioned } from '../storage/documents';
 
 interface SequenceDocument {
   id: string;
@@ -33,24 +33,17 @@ export class NumberSequence {
 
   private async reserveBlock(): Promise<void> {
     for (;;) {
-      const item = this.container.item(this.sequenceId, this.sequenceId);
-      let current: SequenceDocument | undefined;
-      let etag: string | undefined;
-      try {
-        const read = await item.read<SequenceDocument>();
-        current = read.resource;
-        etag = read.etag;
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
+      const current = await readVersioned<SequenceDocument>(this.container, this.sequenceId, this.sequenceId);
       try {
         if (!current) {
           await this.container.items.create<SequenceDocument>({ id: this.sequenceId, next: 1 + this.blockSize });
           this.block = { next: 1, end: 1 + this.blockSize };
         } else {
-          const next = current.next + this.blockSize;
-          await item.replace<SequenceDocument>({ id: this.sequenceId, next }, { accessCondition: { type: 'IfMatch', condition: etag! } });
-          this.block = { next: current.next, end: next };
+          const next = current.doc.next + this.blockSize;
+          await this.container
+            .item(this.sequenceId, this.sequenceId)
+            .replace<SequenceDocument>({ id: this.sequenceId, next }, { accessCondition: { type: 'IfMatch', condition: current.etag } });
+          this.block = { next: current.doc.next, end: next };
         }
         return;
       } catch (error) {

@@ -1,6 +1,6 @@
 import type { Container, PatchOperation, SqlParameter } from '@azure/cosmos';
 import { AsyncOperation, shardOf, sortKey, StagedOperation } from '../domain/operation';
-import { isConflict, isNotFound, stripSystem } from '../storage/documents';
+import { isConflict, readVersioned, stripSystem, Versioned } from '../storage/documents';
 
 /** HQ staging (`asyncOperations`): where upload puts operations and synchronize takes them from. */
 export class StagingStore {
@@ -54,14 +54,8 @@ export class StagingStore {
     return resources.map(stripSystem);
   }
 
-  async read(customerId: string, operationId: string): Promise<{ doc: StagedOperation; etag: string } | undefined> {
-    try {
-      const { resource, etag } = await this.container.item(operationId, customerId).read<StagedOperation>();
-      return resource ? { doc: stripSystem(resource), etag } : undefined;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
+  async read(customerId: string, operationId: string): Promise<Versioned<StagedOperation> | undefined> {
+    return readVersioned<StagedOperation>(this.container, operationId, customerId);
   }
 
   /** Finds an operation by id alone (operators know the id, not the customer). */
