@@ -90,7 +90,7 @@ export class CustomerService {
 
   private async signUpAsync(channel: Channel, customerId: string, request: SignUpRequest) {
     const enhanced = enhancedFields(request);
-    if (enhanced.length > 0 && !featureEffective(this.deps.config as AppConfig, 'EnhancedAsyncCustomerCreation')) {
+    if (enhanced.length > 0 && !featureEffective(this.deps.config, 'EnhancedAsyncCustomerCreation')) {
       throw new DomainError(
         'FeatureNotEnabled',
         `an async sign-up with ${enhanced.join(', ')} needs the feature EnhancedAsyncCustomerCreation`,
@@ -145,7 +145,7 @@ export class CustomerService {
     idempotencyKey: string | undefined,
     build: () => Pick<AsyncOperation, 'entity' | 'operation' | 'payload'>[],
   ): Promise<{ mode: CustomerMode; customer: CustomerView }> {
-    const asyncMode = featureEffective(this.deps.config as AppConfig, asyncFeature);
+    const asyncMode = featureEffective(this.deps.config, asyncFeature);
     const changes = build();
     for (let attempt = 0; ; attempt++) {
       const current = await this.find(channelId, customerRef);

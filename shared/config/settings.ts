@@ -286,6 +286,6 @@ export function appConfig(): AppConfig {
   return cached;
 }
 
-export function featureEffective(config: AppConfig, name: FeatureName): boolean {
+export function featureEffective(config: Pick<AppConfig, 'features'>, name: FeatureName): boolean {
   return config.features.get(name)?.effective ?? false;
 }
