@@ -3,14 +3,32 @@
  */
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { z } from 'zod';
+import { parseQuery } from '../../shared/ops/list-query';
 import type { Services } from '../../shared/services';
 import { startSyncRun } from '../sync/customer-sync';
 import { errorResponse, json, problem } from './problem';
 import type { HttpHandler } from './storefront';
 
+const MAX_RUNS = 100;
+const DEFAULT_RUNS = 20;
+
+/** Starting a run takes no parameters: a mistyped one is refused, not silently ignored. */
+const runQuery = z.strictObject({});
+/** As strict as the list: `limit=abc` or `limit=1e9` is a 400 naming `/limit`, never clamped to a guess. */
+const runsQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from 1 to ${MAX_RUNS}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1, `must be from 1 to ${MAX_RUNS}`).max(MAX_RUNS, `must be from 1 to ${MAX_RUNS}`))
+    .optional(),
+});
+
 export function runSyncHandler(services: () => Services): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext) => {
     try {
+      parseQuery(runQuery, request.query.entries());
       const client = df.getClient(context);
       const result = await startSyncRun(client, 'http', services().config.sync);
       if (!result.started) {
@@ -29,7 +47,7 @@ export function runSyncHandler(services: () => Services): HttpHandler {
 export function listRunsHandler(services: () => Services): HttpHandler {
   return async (request, context) => {
     try {
-      const limit = Math.min(100, Math.max(1, Number(request.query.get('limit') ?? 20) || 20));
+      const { limit = DEFAULT_RUNS } = parseQuery(runsQuery, request.query.entries());
       return json(200, { runs: await services().runs.recent(limit) });
     } catch (error) {
       return errorResponse(error, context);

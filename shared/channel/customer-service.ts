@@ -218,7 +218,7 @@ export class CustomerService {
 
 /** The customer's values as HQ holds them (without HQ's bookkeeping). */
 function hqProfile(hq: HqCustomer): CustomerProfile {
-  const { id: _id, accountNumber: _a, custAccountAsync: _c, channelId: _ch, appliedCounter: _ac, lastOperationId: _l, createdAt: _cr, updatedAt: _u, ...profile } = hq;
+  const { id: _id, accountNumber: _a, custAccountAsync: _c, channelId: _ch, appliedCounter: _ac, lastOperationId: _l, counterShift: _s, createdAt: _cr, updatedAt: _u, ...profile } = hq;
   return profile;
 }
 

@@ -24,6 +24,13 @@ export interface HqCustomer extends CustomerProfile {
    * carries the same counter with another id, and must not be taken for "already applied".
    */
   lastOperationId?: string;
+  /**
+   * HQ counters taken by real-time calls the channel never recorded (the call reached HQ, its
+   * channel write failed), as seen by queued operations: the channel's counter c is HQ's c + shift.
+   * Set when a queued operation arrives at a counter such a call took (see applyOperations); back
+   * to 0 when a real-time call succeeds, because the channel then catches up with HQ first.
+   */
+  counterShift?: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -70,7 +77,7 @@ export class HqService {
   /** Real time: create a customer from its operations at once. Idempotent on the channel customer. */
   async createCustomerRealtime(ref: CustomerRef, operations: AsyncOperation[]): Promise<HqCustomer> {
     await this.realtimeCall();
-    const result = await this.applyOperations(ref, operations);
+    const result = await this.applyOperations(ref, operations, 'realtime');
     if (result.failed) throw new HqRejectedError(result.failed.error);
     if (!result.customer) throw new Error('HQ did not create the customer');
     return result.customer;
@@ -79,7 +86,7 @@ export class HqService {
   /** Real time: apply edits to an existing customer at once. */
   async applyRealtime(ref: CustomerRef, operations: AsyncOperation[]): Promise<HqCustomer> {
     await this.realtimeCall();
-    const result = await this.applyOperations(ref, operations);
+    const result = await this.applyOperations(ref, operations, 'realtime');
     if (result.counterTaken) throw new HqCounterTakenError(result.customer!);
     if (result.failed) throw new HqRejectedError(result.failed.error);
     if (result.waiting.length > 0) throw new HqRejectedError(result.waiting[0].reason);
@@ -94,8 +101,18 @@ export class HqService {
    * The synchronize job's core: apply a customer's operations in replicationCounter order, each
    * exactly once. Operations already applied are reported completed without being applied again,
    * so a repeated or crashed run converges instead of duplicating.
+   *
+   * A counter HQ applied for another operation (`lastOperationId` differs): a real-time call
+   * reached HQ and its channel write failed, so the channel handed the same counter out again.
+   * - `realtime`: reported as `counterTaken`; the channel catches up with HQ and retries the call.
+   * - `sync` (queued operations, e.g. an address queued while edits go to HQ in real time): the
+   *   operation is renumbered after the taken counter, and so are the customer's later queued
+   *   operations (`counterShift`). It was accepted (2xx) and nothing it depends on is missing,
+   *   so failing it would only strand it: no operator action could give it another counter.
+   *   Marking it completed without applying it (what happened before) lost it silently. The
+   *   shift keeps the order checks exact: a later operation still waits for its predecessor.
    */
-  async applyOperations(ref: CustomerRef, operations: AsyncOperation[], attempt = 0): Promise<ApplyResult> {
+  async applyOperations(ref: CustomerRef, operations: AsyncOperation[], mode: 'sync' | 'realtime' = 'sync', attempt = 0): Promise<ApplyResult> {
     const ops = [...operations].sort((a, b) => a.replicationCounter - b.replicationCounter);
     const startsWithCreate = ops[0]?.replicationCounter === 1;
     // A create needs no read on the first try: Cosmos refuses a second document with the same id.
@@ -112,17 +129,24 @@ export class HqService {
     const result: ApplyResult = { customer: existing?.doc, completed: [], failed: undefined, waiting: [] };
     let profile: CustomerProfile | undefined = existing?.doc;
     let counter = existing?.doc.appliedCounter ?? 0;
+    let holder = existing?.doc.lastOperationId;
+    let shift = mode === 'sync' ? (existing?.doc.counterShift ?? 0) : 0;
     const applied: AsyncOperation[] = [];
     for (const [index, op] of ops.entries()) {
-      if (op.replicationCounter <= counter) {
-        const holder = existing?.doc.lastOperationId;
-        if (op.replicationCounter === counter && holder && holder !== op.operationId) result.counterTaken ??= op;
-        result.completed.push(op);
-        continue;
+      let at = op.replicationCounter + shift;
+      if (at <= counter) {
+        const taken = at === counter && holder !== undefined && holder !== op.operationId;
+        if (taken && mode === 'realtime') result.counterTaken ??= op;
+        if (!taken || mode === 'realtime') {
+          result.completed.push(op);
+          continue;
+        }
+        shift++;
+        at++;
       }
-      if (op.replicationCounter > counter + 1) {
+      if (at > counter + 1) {
         result.waiting.push(
-          ...ops.slice(index).map((operation) => ({ operation, reason: `waiting for operation #${counter + 1} of this customer` })),
+          ...ops.slice(index).map((operation) => ({ operation, reason: `waiting for operation #${counter + 1 - shift} of this customer` })),
         );
         break;
       }
@@ -131,7 +155,8 @@ export class HqService {
         const violation = hqRuleViolation(next);
         if (violation) throw new HqRejectedError(violation);
         profile = next;
-        counter = op.replicationCounter;
+        counter = at;
+        holder = op.operationId;
         applied.push(op);
       } catch (error) {
         if (!(error instanceof HqRejectedError || error instanceof InvalidOperationError)) throw error;
@@ -147,7 +172,8 @@ export class HqService {
     const now = new Date().toISOString();
     try {
       if (existing) {
-        const doc: HqCustomer = { ...existing.doc, ...profile!, appliedCounter: counter, lastOperationId: applied.at(-1)!.operationId, updatedAt: now };
+        // After a real-time call the channel and HQ number alike again (the channel caught up first).
+        const doc: HqCustomer = { ...existing.doc, ...profile!, appliedCounter: counter, lastOperationId: applied.at(-1)!.operationId, counterShift: shift, updatedAt: now };
         const { resource } = await this.customers
           .item(doc.id, doc.id)
           .replace<HqCustomer>(doc, { accessCondition: { type: 'IfMatch', condition: existing.etag } });
@@ -172,7 +198,7 @@ export class HqService {
       // what HQ now holds, which marks their work completed instead of applying it twice.
       const raced = isConflict(error) || isPreconditionFailed(error);
       if (!raced || attempt >= 3) throw error;
-      return this.applyOperations(ref, operations, attempt + 1);
+      return this.applyOperations(ref, operations, mode, attempt + 1);
     }
     result.completed.push(...applied);
     return result;

@@ -53,14 +53,31 @@ const querySchema = z.strictObject({
  * Functions `URLSearchParams`); a parameter given twice is an error rather than a guess.
  */
 export function parseListQuery(params: Iterable<[string, string]>): ListQuery {
-  const raw: Record<string, string> = {};
+  const { limit, continuationToken, since, email, ...rest } = parseQuery(querySchema, params);
+  const after = continuationToken === undefined ? undefined : decodeToken(continuationToken);
+  return {
+    filter: { ...rest, ...(email ? { email: email.toLowerCase() } : {}), ...(since ? { since: new Date(since).toISOString() } : {}) },
+    limit: limit ?? DEFAULT_PAGE_SIZE,
+    ...(after !== undefined ? { after } : {}),
+  };
+}
+
+/**
+ * A query string parsed strictly with `schema` (a `z.strictObject` of string parameters): a
+ * parameter given twice, an unknown one and a bad value are each an error naming the parameter
+ * (`/limit`), all of them at once. `code` (the function key) is never a parameter of the route.
+ */
+export function parseQuery<T extends z.ZodType>(schema: T, params: Iterable<[string, string]>): z.output<T> {
+  // No prototype: `constructor` or `__proto__` in a query string are unknown parameters like any
+  // other, not "given more than once" (inherited) or silently dropped (the prototype setter).
+  const raw: Record<string, string> = Object.create(null);
   const errors: FieldError[] = [];
   for (const [name, value] of params) {
     if (name === 'code') continue; // the function key, when sent in the query string
-    if (name in raw) errors.push({ path: `/${name}`, message: 'is given more than once' });
-    raw[name] = value;
+    if (Object.hasOwn(raw, name)) errors.push({ path: `/${name}`, message: 'is given more than once' });
+    Object.defineProperty(raw, name, { value, enumerable: true, configurable: true, writable: true });
   }
-  const parsed = querySchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') {
@@ -71,14 +88,7 @@ export function parseListQuery(params: Iterable<[string, string]>): ListQuery {
     }
   }
   if (errors.length > 0 || !parsed.success) throw new ValidationError(errors);
-
-  const { limit, continuationToken, since, email, ...rest } = parsed.data;
-  const after = continuationToken === undefined ? undefined : decodeToken(continuationToken);
-  return {
-    filter: { ...rest, ...(email ? { email: email.toLowerCase() } : {}), ...(since ? { since: new Date(since).toISOString() } : {}) },
-    limit: limit ?? DEFAULT_PAGE_SIZE,
-    ...(after !== undefined ? { after } : {}),
-  };
+  return parsed.data;
 }
 
 /** The token is the last row's sortKey, base64url JSON; opaque to clients, easy to debug. */

@@ -129,7 +129,14 @@ const ID_CHUNK = 200;
 const IDENTITY_FIELDS = ['addressId', 'contactId'];
 const OPERATION_ID = /^(poison-)?[A-Za-z0-9-]{1,100}$/;
 
-const saveBody = z.strictObject({ payload: z.record(z.string(), z.unknown()) });
+/**
+ * Not `z.record`: it drops a `"__proto__"` key without a word, and Save then wrote an unchanged
+ * payload (attempts reset, 200) for `{"payload":{"__proto__":{"status":"Completed"}}}`. The
+ * payload's own keys go to the merge as they are, and the entity's strict schema names any stranger.
+ */
+const saveBody = z.strictObject({
+  payload: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object'),
+});
 
 export class SyncStatusService {
   constructor(private readonly deps: SyncStatusDeps) {}
@@ -552,7 +559,8 @@ function mergePatch(base: Record<string, unknown>, patch: Record<string, unknown
   const result = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
-    else result[key] = value;
+    // An own property even for `__proto__` (assignment would set the prototype and hide the key from validation).
+    else Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return result;
 }

@@ -13,7 +13,8 @@ export class Distributor {
     if (operations.length === 0 && !hqCustomer) return;
     await this.channel.recordDistribution(
       customerId,
-      hqCustomer && { accountNumber: hqCustomer.accountNumber, appliedCounter: hqCustomer.appliedCounter },
+      // In the channel's numbering: HQ is ahead by the counters real-time calls took unrecorded.
+      hqCustomer && { accountNumber: hqCustomer.accountNumber, appliedCounter: hqCustomer.appliedCounter - (hqCustomer.counterShift ?? 0) },
       operations.map(channelRecord),
     );
   }

@@ -133,3 +133,42 @@ describe('regressions: a real-time change that reached HQ but not the channel', 
     expect((await app.services.channel.read(id))!.doc).toMatchObject({ firstName: 'After', lastName: 'Crashed', replicationCounter: 3, hqAppliedCounter: 3 });
   });
 });
+
+describe('regressions: an async operation on a counter a crashed real-time call took in HQ', () => {
+  // fast-check counterexample (mixed model): [signUp CONTOSO, crash (unavailable), edit, address].
+  // HQ applied the edit as counter 2 and the channel never recorded it; the queued address got
+  // counter 2 too, and sync marked it Completed without applying it: the 202'd address was lost.
+  // Now HQ renumbers it (and the customer's later queued operations) after the taken counter.
+  // Addresses queued, edits in real time (AsyncCustomerEditing enabled, its prerequisites off).
+  const MIXED = { Features__AsyncCustomerAddressCreation: 'true', Features__AsyncCustomerEditing: 'true' };
+
+  test('the queued address reaches HQ, and the retried edit too', async () => {
+    const app = await createFaultyApp(emulators, MIXED, logs);
+    const http = new Storefront(() => app.services, logs);
+    const id = (await http.signUp('CONTOSO', signUpBody('mixed'))).body.customerId as string;
+    // HQ applies the edit as counter 2; the channel's write of it never happens (the client gets a 5xx).
+    app.plan.crashBetweenWrites();
+    expect((await http.edit('CONTOSO', id, { lastName: 'Crashed' })).status).toBe(500);
+    // The channel does not know: the queued address takes counter 2 as well.
+    const address = { street: '1 Main St', city: 'Queued', countryRegionId: 'USA' };
+    expect((await http.addAddress('CONTOSO', id, address)).status).toBe(202);
+    expect((await http.addAddress('CONTOSO', id, { ...address, city: 'Second' })).status).toBe(202);
+    await quiesce(app.services);
+    // Both in HQ, in order; the channel counts them as applied (its numbering, not HQ's shifted one).
+    expect((await app.services.hq.getCustomer(id))!.addresses.map((a) => a.city)).toEqual(['Queued', 'Second']);
+    expect((await app.services.channel.read(id))!.doc).toMatchObject({ replicationCounter: 3, hqAppliedCounter: 3 });
+    const edited = await http.edit('CONTOSO', id, { lastName: 'Crashed' });
+    expect(edited.status).toBe(200);
+    await quiesce(app.services);
+
+    const hq = (await app.services.hq.getCustomer(id))!;
+    const channel = (await app.services.channel.read(id))!.doc;
+    expect(hq.addresses.map((a) => a.city)).toEqual(['Queued', 'Second']);
+    expect(hq.addresses.map((a) => a.addressId).sort()).toEqual(channel.addresses.map((a) => a.addressId).sort());
+    expect(hq).toMatchObject({ lastName: 'Crashed' });
+    expect(channel).toMatchObject({ lastName: 'Crashed' });
+    expect(hq.appliedCounter).toBe(channel.replicationCounter);
+    expect(channel.hqAppliedCounter).toBe(channel.replicationCounter);
+    expect(Object.values(channel.operations).every((op) => op.status === 'Completed')).toBe(true);
+  });
+});
