@@ -13,6 +13,7 @@ import { createServices, Services } from '../../shared/services';
 import { createCosmosClient } from '../../shared/storage/cosmos';
 import { queueNames } from '../../shared/storage/layout';
 import { provisionStorage } from '../../shared/storage/provision';
+import type { SynchronizerOptions } from '../../shared/sync/synchronize';
 import { createQueueServiceClient } from '../../shared/storage/queue';
 import { RequestCounter } from './counting';
 
@@ -63,6 +64,12 @@ export async function createBenchApp(
   const latency = options.hqLatencyMs ?? 0;
   const services = createServices(config, { cosmosClient, hq: { latencyMs: () => latency } });
   counter.wrapQueue(services.queue);
+  // A/B knob for the synchronizer's per-batch customer concurrency, which has no app setting
+  // (default 8): BENCH_SYNC_CONCURRENCY=32 tries another value without a code change.
+  const syncConcurrency = Number(process.env.BENCH_SYNC_CONCURRENCY);
+  if (Number.isInteger(syncConcurrency) && syncConcurrency > 0) {
+    (services.synchronizer as unknown as { options: SynchronizerOptions }).options.concurrency = syncConcurrency;
+  }
   return {
     config,
     services,
