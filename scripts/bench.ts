@@ -29,6 +29,12 @@ async function main(): Promise<number> {
   const starting = progress.phase('starting emulators (Azurite, Cosmos DB server)');
   const emulators = await startEmulators();
   starting.done();
+  // Ctrl-C or a kill must not leave the emulators running: stop exactly what this run started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void emulators.stop().finally(() => process.exit(130));
+    });
+  }
   const rows: Row[] = [];
   const details: Record<string, unknown> = {};
   let failed: Error | undefined;

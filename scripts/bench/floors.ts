@@ -12,6 +12,12 @@ import { createQueueServiceClient } from '../../shared/storage/queue';
 import { bareSignUp } from './backlog';
 import { LoadResult, runLoad, summarize } from './load';
 import type { Phase } from './progress';
+import { transient, withRetry } from './retry';
+
+/** One storage call of the floor, retried on a transient answer (bounded: 4 tries). */
+function retried<T>(call: () => Promise<T>): Promise<T> {
+  return withRetry(call, { attempts: 4, firstDelayMs: 250, retryIf: transient });
+}
 
 interface BareStores {
   channelCustomers: Container;
@@ -92,7 +98,10 @@ export async function drainFloor(config: AppConfig, count: number, phase: Phase,
       { op: 'set', path: `/operations/${op.operationId}/status`, value: 'Completed' },
     ]);
     cosmosRequests += 4;
-    await stores.queue.deleteMessage(m.messageId, m.popReceipt);
+    // A retried delete may find the message gone (the first try did land): that is success.
+    await retried(() => stores.queue.deleteMessage(m.messageId, m.popReceipt)).catch((error) => {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    });
     queueRequests++;
     latencies.push(performance.now() - start);
     phase.tick();
@@ -101,7 +110,7 @@ export async function drainFloor(config: AppConfig, count: number, phase: Phase,
     while (budget > 0 && Date.now() < deadline) {
       const take = Math.min(32, budget);
       budget -= take;
-      const { receivedMessageItems } = await stores.queue.receiveMessages({ numberOfMessages: take, visibilityTimeout: 300 });
+      const { receivedMessageItems } = await retried(() => stores.queue.receiveMessages({ numberOfMessages: take, visibilityTimeout: 300 }));
       queueRequests++;
       budget += take - receivedMessageItems.length;
       if (receivedMessageItems.length === 0) return;
