@@ -66,7 +66,7 @@ export async function signUpFloor(config: AppConfig, count: number, concurrency:
  * Drain floor, per customer: the queue receive (1/32 of a call) and delete, and the four Cosmos
  * writes this design cannot do without — stage the operation (the P-job's row), create the HQ
  * customer, mark the staged row completed (`onlineOperationCompleted = 1`), write the account
- * number back to the channel customer. No planner query, no number-sequence block, no reads: a
+ * number back to the channel customer — with the delete right after staging. No planner query, no number-sequence block, no reads: a
  * bare pipeline per message, with the uploader's receive concurrency (4 loops of 32).
  *
  * Expects a backlog already queued (with its channel customers) by the same seeding as the app.
@@ -85,6 +85,13 @@ export async function drainFloor(config: AppConfig, count: number, phase: Phase,
     const op = JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as Record<string, unknown> & { operationId: string; customerId: string };
     const now = new Date().toISOString();
     await stores.hqOperations.items.create({ ...op, id: op.operationId, status: 'Uploaded', onlineOperationCompleted: 0, uploadedAt: now });
+    // Delete as soon as the operation is staged, as the uploader does: Azurite's operations cost
+    // more the more messages it stores, so holding messages through the other writes would slow
+    // the floor itself (it did: 16 customers/s vs the app's 31 on a 10,000 backlog).
+    await retried(() => stores.queue.deleteMessage(m.messageId, m.popReceipt)).catch((error) => {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    });
+    queueRequests++;
     const accountNumber = `F${String(++account).padStart(9, '0')}`;
     await stores.hqCustomers.items.create({ ...(op.payload as object), id: op.customerId, accountNumber, appliedCounter: 1, createdAt: now });
     await stores.hqOperations.item(op.operationId, op.customerId).patch([
@@ -98,11 +105,6 @@ export async function drainFloor(config: AppConfig, count: number, phase: Phase,
       { op: 'set', path: `/operations/${op.operationId}/status`, value: 'Completed' },
     ]);
     cosmosRequests += 4;
-    // A retried delete may find the message gone (the first try did land): that is success.
-    await retried(() => stores.queue.deleteMessage(m.messageId, m.popReceipt)).catch((error) => {
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-    });
-    queueRequests++;
     latencies.push(performance.now() - start);
     phase.tick();
   };
