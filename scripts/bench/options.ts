@@ -27,7 +27,7 @@ export interface BenchOptions {
 }
 
 const FULL = { signUps: 2000, drain: 20_000, scaleSmall: 5000, scaleLarge: 50_000 };
-const QUICK = { signUps: 400, drain: 1500, scaleSmall: 500, scaleLarge: 2000 };
+const QUICK = { signUps: 400, drain: 1000, scaleSmall: 400, scaleLarge: 1600 };
 
 export const SCENARIOS = ['signup', 'drain', 'scale', 'time-to-hq'] as const;
 
