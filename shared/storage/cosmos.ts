@@ -1,5 +1,5 @@
 import https from 'node:https';
-import { Container, CosmosClient } from '@azure/cosmos';
+import { Container, CosmosClient, CosmosClientOptions, PluginConfig } from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AppConfig } from '../config/settings';
 import { CONTAINERS, ContainerName } from './layout';
@@ -8,16 +8,20 @@ const LOOPBACK = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$
 
 /**
  * A Cosmos client for the configured account: the key when one is set, managed identity otherwise.
- * The emulators' self-signed certificate is accepted for loopback endpoints only.
+ * The emulators' self-signed certificate is accepted for loopback endpoints only. `plugins` lets
+ * the benchmark count requests on exactly the client the app uses (the SDK accepts them but
+ * leaves them out of its published option type).
  */
-export function createCosmosClient(cosmos: AppConfig['cosmos']): CosmosClient {
+export function createCosmosClient(cosmos: AppConfig['cosmos'], extra: { plugins?: PluginConfig[] } = {}): CosmosClient {
   const loopback = LOOPBACK.test(cosmos.endpoint);
-  return new CosmosClient({
+  const options: CosmosClientOptions & { plugins?: PluginConfig[] } = {
     endpoint: cosmos.endpoint,
     ...(cosmos.key ? { key: cosmos.key } : { aadCredentials: new DefaultAzureCredential() }),
     ...(loopback ? { agent: new https.Agent({ rejectUnauthorized: false, keepAlive: true, maxSockets: 64 }) } : {}),
     connectionPolicy: { enableEndpointDiscovery: !loopback },
-  });
+    ...(extra.plugins ? { plugins: extra.plugins } : {}),
+  };
+  return new CosmosClient(options);
 }
 
 export type Containers = Record<ContainerName, Container>;

@@ -1,0 +1,340 @@
+/**
+ * Drain figures (DESIGN.md section 8, second and third bullets): a queued backlog synchronized
+ * into HQ, timed from the first upload receive to the last synchronize round, exactly as the
+ * `customerSync` orchestration drives its activities (record run, upload, rounds of
+ * `maxParallelBatches` synchronize batches until a round moves nothing, record run).
+ */
+import { randomUUID } from 'node:crypto';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { InvocationContext } from '@azure/functions';
+import type { RunningEmulators } from '../emulators';
+import { synchronizeActivity, uploadActivity } from '../../functions/sync/customer-sync';
+import { newRun, withUpload } from '../../shared/sync/run-store';
+import { addCounts, BatchRequest, emptyCounts, SyncCounts } from '../../shared/sync/synchronize';
+import type { UploadResult } from '../../shared/sync/upload';
+import { BenchApp, createBenchApp } from './app';
+import { signUpBody } from './backlog';
+import { perUnit, RequestTally, round } from './counting';
+import { drainFloor } from './floors';
+import { runLoad } from './load';
+import { MemoryPeak, MemorySampler } from './memory';
+import type { BenchOptions } from './options';
+import type { Progress } from './progress';
+import type { Row } from './report';
+import { withRetry } from './retry';
+
+/** The orchestration's activity retry policy (functions/sync/customer-sync.ts): 4 tries from 1 s, doubling. */
+const ACTIVITY_RETRY = { attempts: 4, firstDelayMs: 1000 };
+
+/** Seeding is not measured: it only has to be quick, so it runs wider than the sign-up figures. */
+const SEED_CONCURRENCY = 48;
+
+export interface DrainMeasurement {
+  customers: number;
+  elapsedMs: number;
+  uploadMs: number;
+  syncMs: number;
+  rounds: number;
+  perSecond: number;
+  msPerCustomer: number;
+  cosmosPerCustomer: number;
+  queuePerCustomer: number;
+  cosmos: RequestTally;
+  queue: RequestTally;
+  cosmosByKindPerCustomer: Record<string, number>;
+  memory: MemoryPeak;
+  upload: UploadResult;
+  sync: SyncCounts;
+  /** Activities the orchestration's retry policy would have run again (a transient storage error). */
+  activityRetries: number;
+}
+
+/** Queues `count` async sign-ups through the app's own service: the same documents and messages. */
+export async function seedBacklog(app: BenchApp, count: number, progress: Progress, label: string, timeoutMs: number): Promise<void> {
+  const phase = progress.phase(`seed ${label}: ${count} async sign-ups`, count);
+  const result = await runLoad(count, SEED_CONCURRENCY, (i) => app.services.customers.signUp('FABRIKAM', signUpBody(i)).then(() => undefined), {
+    phase,
+    timeoutMs,
+  });
+  phase.done(`${result.perSecond.toFixed(0)}/s`);
+  if (result.errors > 0) throw new Error(`seeding ${label}: ${result.errors} sign-ups failed, first: ${result.firstError}`);
+}
+
+let collect: (() => void) | undefined;
+/** A full GC before a drain, so its memory peak is its own and not the seeding's garbage. */
+function collectGarbage(): void {
+  if (!collect) {
+    v8.setFlagsFromString('--expose-gc');
+    collect = vm.runInNewContext('gc') as () => void;
+  }
+  collect();
+}
+
+/** Drains the app's queued backlog the way the orchestration does, counting requests and memory. */
+export async function drainApp(app: BenchApp, expected: number, progress: Progress, label: string, timeoutMs: number): Promise<DrainMeasurement> {
+  const { sync } = app.config;
+  const services = () => app.services;
+  const upload = uploadActivity(services);
+  const synchronize = synchronizeActivity(services);
+  const context = new InvocationContext({ functionName: 'bench', logHandler: () => {} });
+  collectGarbage();
+  app.counter.reset();
+  const memory = new MemorySampler();
+  memory.start(100);
+  const deadline = Date.now() + timeoutMs;
+  const phase = progress.phase(`drain ${label}: ${expected} operations`, expected * 2);
+
+  const t0 = performance.now();
+  let run = newRun(`bench-${randomUUID()}`, 'bench', 'bench', new Date().toISOString());
+  await app.services.runs.save(run);
+  let activityRetries = 0;
+  const onRetry = () => activityRetries++;
+  const uploaded = (await withRetry(() => upload({ maxMessages: sync.maxMessagesPerRun }, context), { ...ACTIVITY_RETRY, onRetry })) as UploadResult;
+  run = withUpload(run, uploaded);
+  phase.tick(uploaded.received);
+  const t1 = performance.now();
+  let total = emptyCounts();
+  let rounds = 0;
+  // Bounded: every round either moves operations or ends the loop; the cap and the deadline
+  // catch a round that keeps moving without finishing (it would be a bug worth seeing).
+  const maxRounds = Math.ceil(expected / sync.batchSize) * 3 + 20;
+  while (rounds < maxRounds && Date.now() < deadline) {
+    rounds++;
+    const batches = Array.from({ length: sync.maxParallelBatches }, (_, group) => {
+      const request: BatchRequest = { runId: run.id, group, groups: sync.maxParallelBatches, batchSize: sync.batchSize };
+      return withRetry(() => synchronize(request, context) as Promise<SyncCounts>, { ...ACTIVITY_RETRY, onRetry });
+    });
+    const results = await Promise.all(batches);
+    const moved = results.reduce(addCounts, emptyCounts());
+    total = addCounts(total, moved);
+    phase.tick(moved.completed + moved.failed);
+    if (moved.completed + moved.failed + moved.waiting === 0) break;
+  }
+  run = { ...run, ...addCounts(run, total), rounds, status: 'Completed', finishedAt: new Date().toISOString() };
+  await app.services.runs.save(run);
+  const t2 = performance.now();
+  const peak = memory.stop();
+  const elapsedMs = t2 - t0;
+  phase.done(`${((total.completed / elapsedMs) * 1000).toFixed(0)} customers/s, ${rounds} rounds, ${activityRetries} activity retries`);
+
+  // The synchronized count is the truth: after a retried upload activity, operations staged by
+  // the failed attempt are counted by neither attempt's result, but synchronize still finds them.
+  if ((uploaded.uploaded !== expected && activityRetries === 0) || total.completed !== expected || total.failed > 0) {
+    throw new Error(
+      `drain ${label}: expected ${expected} completed, got upload ${JSON.stringify(uploaded)}, sync ${JSON.stringify(total)} after ${rounds} rounds`,
+    );
+  }
+  const customers = expected;
+  const { cosmos, queue } = app.counter;
+  return {
+    customers,
+    elapsedMs,
+    uploadMs: t1 - t0,
+    syncMs: t2 - t1,
+    rounds,
+    perSecond: (customers / elapsedMs) * 1000,
+    msPerCustomer: elapsedMs / customers,
+    cosmosPerCustomer: cosmos.total / customers,
+    queuePerCustomer: queue.total / customers,
+    cosmos,
+    queue,
+    cosmosByKindPerCustomer: perUnit(cosmos, customers),
+    memory: peak,
+    upload: uploaded,
+    sync: total,
+    activityRetries,
+  };
+}
+
+/** The bare floor's rate on its own seeded backlog (see floors.ts for what it does). */
+async function floorRate(emulators: RunningEmulators, count: number, progress: Progress, label: string, timeoutMs: number) {
+  const app = await createBenchApp(emulators);
+  try {
+    await seedBacklog(app, count, progress, `${label} floor`, timeoutMs);
+    const phase = progress.phase(`drain floor ${label}: bare 4 writes + receive/delete per customer`, count);
+    const result = await drainFloor(app.config, count, phase, timeoutMs);
+    phase.done(`${result.perSecond.toFixed(0)} customers/s`);
+    return result;
+  } finally {
+    await app.dispose();
+  }
+}
+
+function brief(m: DrainMeasurement) {
+  const { cosmos, queue, ...rest } = m;
+  return {
+    ...rest,
+    cosmosByKind: cosmos.byKind,
+    cosmosMsByKind: Object.fromEntries(Object.entries(cosmos.msByKind).map(([k, v]) => [k, Math.round(v)])),
+    queueByKind: queue.byKind,
+  };
+}
+
+type FloorResult = Awaited<ReturnType<typeof floorRate>>;
+export interface SizedDrain {
+  size: number;
+  floor: FloorResult;
+  drain: DrainMeasurement;
+  sync: BenchApp['config']['sync'];
+}
+
+const measured = new Map<string, Promise<SizedDrain>>();
+
+/**
+ * The floor and the app, each draining a backlog of `size`, back to back. Azurite keeps every
+ * queue's messages in one in-memory collection and scans it on every send, receive and delete,
+ * so a queue operation costs more the more messages are stored: the floor therefore drains a
+ * backlog of the same size, and never while another backlog is queued. Cached per size and
+ * floor size, so the drain and scale scenarios share a measurement when their sizes coincide.
+ */
+export function measureAtSize(emulators: RunningEmulators, size: number, floorSize: number, options: BenchOptions, progress: Progress): Promise<SizedDrain> {
+  const key = `${size}/${floorSize}`;
+  let pending = measured.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const floor = await floorRate(emulators, floorSize, progress, `backlog ${size}`, options.phaseTimeoutMs);
+      const app = await createBenchApp(emulators);
+      try {
+        await seedBacklog(app, size, progress, `backlog ${size}`, options.phaseTimeoutMs);
+        const drain = await drainApp(app, size, progress, `backlog ${size}`, options.phaseTimeoutMs);
+        return { size, floor, drain, sync: app.config.sync };
+      } finally {
+        await app.dispose();
+      }
+    })();
+    measured.set(key, pending);
+  }
+  return pending;
+}
+
+export async function drainScenario(emulators: RunningEmulators, options: BenchOptions, progress: Progress): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
+  const { floor, drain: measured, sync } = await measureAtSize(emulators, options.drain, options.drainFloor, options, progress);
+  const queries = measured.cosmos.byKind['query docs'] ?? 0;
+  const queryMs = queries > 0 ? (measured.cosmos.msByKind['query docs'] ?? 0) / queries : 0;
+  const ratio = measured.perSecond / floor.perSecond;
+  const floorCosmos = floor.cosmosRequests / floor.count;
+  const rows: Row[] = [
+    {
+      figure: `drain ${options.drain} queued ops (customers/s)`,
+      value: measured.perSecond,
+      unit: '/s',
+      floor: floor.perSecond,
+      ratio,
+      target: '>= 0.5x floor',
+      pass: ratio >= 0.5,
+      note:
+        `floor: bare pipeline on a backlog of ${floor.count}, drained just before the app's; ` +
+        `upload ${(measured.uploadMs / 1000).toFixed(0)} s + synchronize ${(measured.syncMs / 1000).toFixed(0)} s; ` +
+        `Sync__batchSize ${sync.batchSize}, Sync__maxParallelBatches ${sync.maxParallelBatches}`,
+    },
+    {
+      figure: 'drain: planner queries (count; mean latency)',
+      value: `${queries}; ${queryMs.toFixed(0)} ms`,
+      target: '-',
+      pass: null,
+      note: 'the Cosmos server evaluates every query over the whole container in JS (cost grows with the square of its size)',
+    },
+    {
+      figure: 'drain: Cosmos requests per customer',
+      value: round(measured.cosmosPerCustomer, 2),
+      floor: round(floorCosmos, 2),
+      ratio: measured.cosmosPerCustomer / floorCosmos,
+      target: '<= 6',
+      pass: measured.cosmosPerCustomer <= 6,
+    },
+    {
+      figure: 'drain: queue requests per customer',
+      value: round(measured.queuePerCustomer, 2),
+      floor: round(floor.queueRequests / floor.count, 2),
+      ratio: measured.queuePerCustomer / (floor.queueRequests / floor.count),
+      target: '-',
+      pass: null,
+    },
+  ];
+  return {
+    rows,
+    details: {
+      drain: {
+        app: brief(measured),
+        floor: { count: floor.count, perSecond: floor.perSecond, elapsedMs: floor.elapsedMs, cosmosPerCustomer: floorCosmos },
+        sync,
+      },
+    },
+  };
+}
+
+/**
+ * Scale: the same drain at two backlog sizes, each in a fresh app. Cost per customer is wall
+ * time and requests per customer, raw and divided by a bare floor draining the same size just
+ * before it (which takes out both machine load and the emulators' own growth with backlog).
+ */
+export async function scaleScenario(emulators: RunningEmulators, options: BenchOptions, progress: Progress): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
+  // Each size against a floor draining the same size: the ratio of ratios is the app's own
+  // scaling, with the emulators' (Azurite's scan per queue operation) divided out.
+  const small = await measureAtSize(emulators, options.scaleSmall, options.scaleSmall, options, progress);
+  const large = await measureAtSize(emulators, options.scaleLarge, options.scaleLarge, options, progress);
+  const timeRatio = large.drain.msPerCustomer / small.drain.msPerCustomer;
+  const floorMs = (f: { elapsedMs: number; count: number }) => f.elapsedMs / f.count;
+  const normalizedRatio = large.drain.msPerCustomer / floorMs(large.floor) / (small.drain.msPerCustomer / floorMs(small.floor));
+  const requestRatio = large.drain.cosmosPerCustomer / small.drain.cosmosPerCustomer;
+  const peakRss = Math.max(small.drain.memory.rssMb, large.drain.memory.rssMb);
+  const heapGrowth = large.drain.memory.heapUsedMb / small.drain.memory.heapUsedMb;
+  const rows: Row[] = [
+    {
+      figure: `scale: ms per customer, ${options.scaleLarge} vs ${options.scaleSmall}`,
+      value: large.drain.msPerCustomer,
+      unit: 'ms',
+      floor: small.drain.msPerCustomer,
+      ratio: timeRatio,
+      target: '<= 1.3x',
+      pass: timeRatio <= 1.3,
+      note: 'floor column: the small drain',
+    },
+    {
+      figure: 'scale: same, each normalized by its same-size floor',
+      value: round(large.drain.msPerCustomer / floorMs(large.floor), 2),
+      floor: round(small.drain.msPerCustomer / floorMs(small.floor), 2),
+      ratio: normalizedRatio,
+      target: '<= 1.3x',
+      pass: normalizedRatio <= 1.3,
+      note: 'values: app ms per customer / floor ms per customer',
+    },
+    {
+      figure: `scale: Cosmos requests per customer, ${options.scaleLarge} vs ${options.scaleSmall}`,
+      value: round(large.drain.cosmosPerCustomer, 2),
+      floor: round(small.drain.cosmosPerCustomer, 2),
+      ratio: requestRatio,
+      target: '<= 1.3x',
+      pass: requestRatio <= 1.3,
+    },
+    {
+      figure: 'scale: peak RSS of the bench process during drains',
+      value: peakRss,
+      unit: 'MB',
+      floor: small.drain.memory.rssMb,
+      ratio: large.drain.memory.rssMb / small.drain.memory.rssMb,
+      target: '< 512 MB',
+      pass: peakRss < 512,
+      note: 'floor column: peak RSS of the small drain',
+    },
+    {
+      figure: `scale: peak heapUsed, ${options.scaleLarge} vs ${options.scaleSmall}`,
+      value: large.drain.memory.heapUsedMb,
+      unit: 'MB',
+      floor: small.drain.memory.heapUsedMb,
+      ratio: heapGrowth,
+      target: '<= 1.3x (no growth)',
+      pass: heapGrowth <= 1.3,
+    },
+  ];
+  return {
+    rows,
+    details: {
+      scale: {
+        small: { drain: brief(small.drain), floorPerSecond: small.floor.perSecond },
+        large: { drain: brief(large.drain), floorPerSecond: large.floor.perSecond },
+      },
+    },
+  };
+}

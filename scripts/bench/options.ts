@@ -1,0 +1,66 @@
+/**
+ * Benchmark sizes: defaults are DESIGN.md section 8's figures; env vars or flags shrink them for
+ * quick runs. `--quick` picks sizes that finish in a few minutes on a 2-core machine.
+ */
+export interface BenchOptions {
+  /** Sign-ups per sign-up scenario (each scenario and its floor use this many). */
+  signUps: number;
+  /** Sign-ups in flight at once (section 8: 16). */
+  concurrency: number;
+  /** Queued operations in the main drain (section 8: 20,000). */
+  drain: number;
+  /**
+   * Backlog the bare drain floor drains: the app's size by default, because Azurite's queue
+   * operations slow down as more messages are stored, so a smaller floor backlog would flatter it.
+   */
+  drainFloor: number;
+  /** The two backlogs of the scale comparison (section 8: 5,000 and 50,000). */
+  scaleSmall: number;
+  scaleLarge: number;
+  /** Added HQ latency for the "async does not feel HQ" check (section 8: 200 ms). */
+  hqLatencyMs: number;
+  /** Hard bound on any one phase, so a stuck emulator ends the run instead of hanging it. */
+  phaseTimeoutMs: number;
+  quick: boolean;
+  /** Scenarios to run (all by default); `--only=signup,drain,scale`. */
+  only: Set<string>;
+}
+
+const FULL = { signUps: 2000, drain: 20_000, scaleSmall: 5000, scaleLarge: 50_000 };
+const QUICK = { signUps: 400, drain: 1000, scaleSmall: 400, scaleLarge: 1600 };
+
+export const SCENARIOS = ['signup', 'drain', 'scale', 'time-to-hq'] as const;
+
+export function readOptions(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new Error(`unknown argument ${arg} (flags: --quick, --signups=N, --drain=N, --scale-small=N, --scale-large=N, --only=a,b)`);
+    flags.set(match[1], match[2] ?? 'true');
+  }
+  const quick = flags.get('quick') === 'true' || env.BENCH_QUICK === 'true';
+  const base = quick ? QUICK : FULL;
+  const int = (flag: string, name: string, fallback: number, min = 1): number => {
+    const raw = flags.get(flag) ?? env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} / --${flag}: "${raw}" is not a whole number >= ${min}`);
+    return n;
+  };
+  const drain = int('drain', 'BENCH_DRAIN', base.drain);
+  const onlyRaw = flags.get('only') ?? env.BENCH_ONLY;
+  const only = new Set(onlyRaw ? onlyRaw.split(',').map((s) => s.trim()) : SCENARIOS);
+  for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name}`);
+  return {
+    signUps: int('signups', 'BENCH_SIGNUPS', base.signUps),
+    concurrency: int('concurrency', 'BENCH_CONCURRENCY', 16),
+    drain,
+    drainFloor: int('drain-floor', 'BENCH_DRAIN_FLOOR', drain),
+    scaleSmall: int('scale-small', 'BENCH_SCALE_SMALL', base.scaleSmall),
+    scaleLarge: int('scale-large', 'BENCH_SCALE_LARGE', base.scaleLarge),
+    hqLatencyMs: int('hq-latency', 'BENCH_HQ_LATENCY_MS', 200, 0),
+    phaseTimeoutMs: int('phase-timeout', 'BENCH_PHASE_TIMEOUT_MS', 60 * 60_000),
+    quick,
+    only,
+  };
+}

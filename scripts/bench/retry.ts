@@ -1,0 +1,26 @@
+/**
+ * Bounded retries for the bench's own calls. Under a deep backlog Azurite sometimes answers 408
+ * (it scans its whole store per operation); the app meets that through the orchestration's
+ * activity retry policy, and the floor must survive it too or it would measure nothing.
+ */
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  options: { attempts: number; firstDelayMs: number; retryIf?: (error: unknown) => boolean; onRetry?: (error: unknown) => void },
+): Promise<T> {
+  const { attempts, firstDelayMs } = options;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= attempts || (options.retryIf && !options.retryIf(error))) throw error;
+      options.onRetry?.(error);
+      await new Promise((r) => setTimeout(r, firstDelayMs * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+/** Transient storage answers worth another try: timeouts, throttling, server errors. */
+export function transient(error: unknown): boolean {
+  const status = (error as { statusCode?: number; code?: number }).statusCode ?? (error as { code?: number }).code;
+  return status === 408 || status === 429 || (typeof status === 'number' && status >= 500);
+}
