@@ -8,7 +8,8 @@
  *   BENCH_DRAIN=5000 npm run bench     any size by env var or flag (see scripts/bench/options.ts)
  *   Sync__batchSize=100 npm run bench  try another sync tuning
  *
- * Scenarios live in scripts/bench/: signup.ts, drain.ts (drain and scale), floors.ts, report.ts.
+ * Scenarios live in scripts/bench/: signup.ts, drain.ts (drain and scale), time-to-hq.ts (over HTTP
+ * through the local host), floors.ts, report.ts.
  */
 import { startEmulators } from './emulators';
 import { drainScenario, scaleScenario } from './bench/drain';
@@ -16,7 +17,7 @@ import { readOptions } from './bench/options';
 import { Progress } from './bench/progress';
 import { renderTable, Row, writeResults } from './bench/report';
 import { signUpScenario } from './bench/signup';
-import { timeToHqRow } from './bench/time-to-hq';
+import { overHttpScenario } from './bench/time-to-hq';
 
 async function main(): Promise<number> {
   const options = readOptions();
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
       ['signup', () => signUpScenario(emulators, options, progress)],
       ['drain', () => drainScenario(emulators, options, progress)],
       ['scale', () => scaleScenario(emulators, options, progress)],
+      ['time-to-hq', () => overHttpScenario(emulators, options, progress)],
     ];
     for (const [name, run] of scenarios) {
       if (!options.only.has(name)) continue;
@@ -57,7 +59,6 @@ async function main(): Promise<number> {
         rows.push({ figure: `${name} scenario`, value: 'error', target: '-', pass: false, note: (error as Error).message });
       }
     }
-    if (options.only.has('time-to-hq')) rows.push(timeToHqRow());
   } finally {
     const stopping = progress.phase('stopping emulators');
     await emulators.stop();

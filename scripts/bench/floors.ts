@@ -3,6 +3,8 @@
  * at the same concurrency, in the same run. Every app figure is reported as a ratio to its floor,
  * so machine speed and noise from other work on the box cancel out.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Container } from '@azure/cosmos';
 import type { QueueClient } from '@azure/storage-queue';
 import type { AppConfig } from '../../shared/config/settings';
@@ -60,6 +62,43 @@ export async function signUpFloor(config: AppConfig, count: number, concurrency:
   } finally {
     stores.dispose();
   }
+}
+
+/**
+ * The sign-up floor behind HTTP: a bare `node:http` server whose every POST does the same one
+ * Cosmos create and one queue send, and nothing else (no validation, no Functions model). The
+ * app over HTTP is compared with this, so both pay for an HTTP server in the same process.
+ */
+export async function startSignUpFloorServer(config: AppConfig): Promise<{ url: string; stop(): Promise<void> }> {
+  const stores = bareStores(config);
+  let n = 0;
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const { doc, message } = bareSignUp('FABRIKAM', 20_000_000 + n++);
+      retried(() => stores.channelCustomers.items.create(doc))
+        .then(() => retried(() => stores.queue.sendMessage(message)))
+        .then(
+          () => {
+            response.writeHead(202, { 'content-type': 'application/json' });
+            response.end(JSON.stringify({ customerId: doc.id }));
+          },
+          (error: Error) => {
+            response.writeHead(500);
+            response.end(error.message);
+          },
+        );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      stores.dispose();
+    },
+  };
 }
 
 /**
