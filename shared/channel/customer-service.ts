@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppConfig, Channel, FeatureName } from '../config/settings';
 import { featureEffective } from '../config/settings';
-import { applyOperation, CustomerFields, CustomerProfile, pickCustomerFields } from '../domain/customer';
+import { applyInOrder, CustomerFields, CustomerProfile, pickCustomerFields } from '../domain/customer';
 import { DomainError, HqUnavailableError, notFound } from '../domain/errors';
 import { customerIdFor, GUID, operationIdFor } from '../domain/identity';
 import { AsyncOperation, Entity, leastAdvanced, OperationKind, OperationRecord, SyncStatus } from '../domain/operation';
@@ -299,7 +299,7 @@ function newChannelCustomer(
   status: SyncStatus,
 ): ChannelCustomer {
   const now = operations[0].createdAt;
-  const profile = operations.reduce<CustomerProfile | undefined>((p, op) => applyOperation(p, op), undefined)!;
+  const profile = applyInOrder(undefined, operations)!;
   return {
     ...profile,
     id: customerId,
@@ -318,7 +318,7 @@ function newChannelCustomer(
 
 /** The customer with new operations applied to the channel's view at once. */
 function withOperations(customer: ChannelCustomer, operations: AsyncOperation[], status: SyncStatus, now: string): ChannelCustomer {
-  const profile = operations.reduce<CustomerProfile>((p, op) => applyOperation(p, op), customer);
+  const profile = applyInOrder(customer, operations)!;
   const records = Object.fromEntries(operations.map((op) => [op.operationId, record(op, status, now)]));
   return {
     ...customer,

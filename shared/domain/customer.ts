@@ -137,6 +137,14 @@ export function applyOperation(
   }
 }
 
+/** The profile after a customer's operations, applied in replicationCounter order. */
+export function applyInOrder(
+  profile: CustomerProfile | undefined,
+  operations: Iterable<Pick<AsyncOperation, 'entity' | 'operation' | 'payload' | 'replicationCounter'>>,
+): CustomerProfile | undefined {
+  return [...operations].sort((a, b) => a.replicationCounter - b.replicationCounter).reduce((p, op) => applyOperation(p, op), profile);
+}
+
 /**
  * HQ's own rule, which the storefront does not check: the party name (first, middle and last
  * name, or the organization name) is at most 100 characters, like DirPartyTable.Name. A sign-up

@@ -25,7 +25,7 @@ import { z } from 'zod';
 import type { ChannelCustomer, ChannelStore } from '../channel/channel-store';
 import type { OperationQueue } from '../channel/operation-queue';
 import type { AppConfig } from '../config/settings';
-import { applyOperation, CUSTOMER_FIELD_NAMES, CustomerProfile } from '../domain/customer';
+import { applyInOrder, CUSTOMER_FIELD_NAMES, CustomerProfile } from '../domain/customer';
 import { DomainError, notFound } from '../domain/errors';
 import { ASYNC_TABLE, Entity, OperationKind, OperationRecord, StagedOperation, sortKey as sortKeyOf, SyncStatus } from '../domain/operation';
 import { parseStrict, payloadSchemas, ValidationError } from '../domain/validation';
@@ -571,10 +571,10 @@ function mergePatch(base: Record<string, unknown>, patch: Record<string, unknown
  */
 function replay(operations: Record<string, OperationRecord>, beforeCounter = Infinity): CustomerProfile | undefined {
   try {
-    return Object.values(operations)
-      .filter((op) => op.replicationCounter < beforeCounter)
-      .sort((a, b) => a.replicationCounter - b.replicationCounter)
-      .reduce<CustomerProfile | undefined>((profile, op) => applyOperation(profile, op), undefined);
+    return applyInOrder(
+      undefined,
+      Object.values(operations).filter((op) => op.replicationCounter < beforeCounter),
+    );
   } catch {
     return undefined;
   }
