@@ -16,7 +16,7 @@ import {
   signUpSchema,
   SignUpRequest,
 } from '../domain/validation';
-import { HqCounterTakenError, HqCustomer, HqService } from '../hq/hq-service';
+import { AppliedOperation, HqCounterTakenError, HqCustomer, HqService } from '../hq/hq-service';
 import { isPreconditionFailed } from '../storage/documents';
 import type { ChannelCustomer, ChannelStore, CustomerMode, Versioned } from './channel-store';
 import type { OperationQueue } from './operation-queue';
@@ -180,7 +180,18 @@ export class CustomerService {
           // An earlier real-time call reached HQ but its channel write failed (the client got a
           // 5xx): HQ is one counter ahead. Catch the channel up with HQ, the master in real-time
           // mode, then apply this request at the next counter instead of losing it.
-          const caughtUp = { ...customer, ...hqProfile(error.customer), replicationCounter: error.customer.appliedCounter, hqAppliedCounter: error.customer.appliedCounter, updatedAt: now };
+          const taken = error.customer.lastOperation;
+          const caughtUp: ChannelCustomer = {
+            ...customer,
+            ...hqProfile(error.customer),
+            replicationCounter: error.customer.appliedCounter,
+            hqAppliedCounter: error.customer.appliedCounter,
+            // The crashed call, as HQ applied it: its retry (same Idempotency-Key) then finds it.
+            operations: taken
+              ? { ...customer.operations, [taken.operationId]: takenRecord(taken, error.customer.appliedCounter, now) }
+              : customer.operations,
+            updatedAt: now,
+          };
           await this.deps.store.replace(caughtUp, current.etag);
           continue;
         }
@@ -216,9 +227,14 @@ export class CustomerService {
   }
 }
 
+/** A channel record of an operation HQ applied in real time but the channel never recorded. */
+function takenRecord(taken: AppliedOperation, replicationCounter: number, now: string): OperationRecord {
+  return { ...taken, replicationCounter, status: 'Completed', createdAt: now, uploadedAt: null, completedAt: now, attempts: 0, lastError: null, payload: {} };
+}
+
 /** The customer's values as HQ holds them (without HQ's bookkeeping). */
 function hqProfile(hq: HqCustomer): CustomerProfile {
-  const { id: _id, accountNumber: _a, custAccountAsync: _c, channelId: _ch, appliedCounter: _ac, lastOperationId: _l, counterShift: _s, createdAt: _cr, updatedAt: _u, ...profile } = hq;
+  const { id: _id, accountNumber: _a, custAccountAsync: _c, channelId: _ch, appliedCounter: _ac, lastOperation: _l, counterShift: _s, createdAt: _cr, updatedAt: _u, ...profile } = hq;
   return profile;
 }
 

@@ -21,9 +21,11 @@ export interface HqCustomer extends CustomerProfile {
   /**
    * The operation that took `appliedCounter`. A real-time call that reached HQ but whose channel
    * write failed leaves HQ one counter ahead of the channel; the channel's next operation then
-   * carries the same counter with another id, and must not be taken for "already applied".
+   * carries the same counter with another id, and must not be taken for "already applied". The
+   * entity and kind let the channel record that operation when it catches up (so a retry of it
+   * with its Idempotency-Key is recognised rather than applied a second time).
    */
-  lastOperationId?: string;
+  lastOperation?: AppliedOperation;
   /**
    * HQ counters taken by real-time calls the channel never recorded (the call reached HQ, its
    * channel write failed), as seen by queued operations: the channel's counter c is HQ's c + shift.
@@ -34,6 +36,8 @@ export interface HqCustomer extends CustomerProfile {
   createdAt: string;
   updatedAt: string;
 }
+
+export type AppliedOperation = Pick<AsyncOperation, 'operationId' | 'entity' | 'operation'>;
 
 export interface CustomerRef {
   customerId: string;
@@ -49,7 +53,7 @@ export interface ApplyResult {
   failed: { operation: AsyncOperation; error: string } | undefined;
   /** Not applied: behind a failed operation, or a predecessor has not reached HQ yet. */
   waiting: { operation: AsyncOperation; reason: string }[];
-  /** An operation whose counter HQ had already applied for a different operation (see lastOperationId). */
+  /** An operation whose counter HQ had already applied for a different operation (see lastOperation). */
   counterTaken?: AsyncOperation;
 }
 
@@ -102,7 +106,7 @@ export class HqService {
    * exactly once. Operations already applied are reported completed without being applied again,
    * so a repeated or crashed run converges instead of duplicating.
    *
-   * A counter HQ applied for another operation (`lastOperationId` differs): a real-time call
+   * A counter HQ applied for another operation (`lastOperation` differs): a real-time call
    * reached HQ and its channel write failed, so the channel handed the same counter out again.
    * - `realtime`: reported as `counterTaken`; the channel catches up with HQ and retries the call.
    * - `sync` (queued operations, e.g. an address queued while edits go to HQ in real time): the
@@ -129,7 +133,7 @@ export class HqService {
     const result: ApplyResult = { customer: existing?.doc, completed: [], failed: undefined, waiting: [] };
     let profile: CustomerProfile | undefined = existing?.doc;
     let counter = existing?.doc.appliedCounter ?? 0;
-    let holder = existing?.doc.lastOperationId;
+    let holder = existing?.doc.lastOperation?.operationId;
     let shift = mode === 'sync' ? (existing?.doc.counterShift ?? 0) : 0;
     const applied: AsyncOperation[] = [];
     for (const [index, op] of ops.entries()) {
@@ -173,7 +177,7 @@ export class HqService {
     try {
       if (existing) {
         // After a real-time call the channel and HQ number alike again (the channel caught up first).
-        const doc: HqCustomer = { ...existing.doc, ...profile!, appliedCounter: counter, lastOperationId: applied.at(-1)!.operationId, counterShift: shift, updatedAt: now };
+        const doc: HqCustomer = { ...existing.doc, ...profile!, appliedCounter: counter, lastOperation: appliedOperation(applied.at(-1)!), counterShift: shift, updatedAt: now };
         const { resource } = await this.customers
           .item(doc.id, doc.id)
           .replace<HqCustomer>(doc, { accessCondition: { type: 'IfMatch', condition: existing.etag } });
@@ -186,7 +190,7 @@ export class HqService {
           custAccountAsync: ref.custAccountAsync,
           channelId: ref.channelId,
           appliedCounter: counter,
-          lastOperationId: applied.at(-1)!.operationId,
+          lastOperation: appliedOperation(applied.at(-1)!),
           createdAt: now,
           updatedAt: now,
         };
@@ -209,4 +213,8 @@ export class HqService {
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     if (this.options.servicing()) throw new HqUnavailableError();
   }
+}
+
+function appliedOperation({ operationId, entity, operation }: AsyncOperation): AppliedOperation {
+  return { operationId, entity, operation };
 }

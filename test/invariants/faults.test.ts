@@ -132,6 +132,24 @@ describe('regressions: a real-time change that reached HQ but not the channel', 
     expect(hq).toMatchObject({ firstName: 'After', lastName: 'Crashed', appliedCounter: 3 });
     expect((await app.services.channel.read(id))!.doc).toMatchObject({ firstName: 'After', lastName: 'Crashed', replicationCounter: 3, hqAppliedCounter: 3 });
   });
+
+  // fast-check counterexample (features off): [signUp CONTOSO, crash (unavailable), address with an
+  // Idempotency-Key, edit without one], then the address retried with its key. The edit caught the
+  // channel up with HQ but did not record the crashed address, so its retry was applied again.
+  test('a crashed keyed change, caught up by a later edit, is not applied twice when retried with its key', async () => {
+    const app = await createFaultyApp(emulators, {}, logs);
+    const http = new Storefront(() => app.services, logs);
+    const id = (await http.signUp('CONTOSO', signUpBody('rt-keyed'))).body.customerId as string;
+    const address = { street: '9 Key St', city: 'Keyport', countryRegionId: 'USA' };
+    app.plan.crashBetweenWrites();
+    expect((await http.addAddress('CONTOSO', id, address, 'address-once')).status).toBe(500);
+    expect((await http.edit('CONTOSO', id, { firstName: 'Between' })).status).toBe(200);
+    expect((await http.addAddress('CONTOSO', id, address, 'address-once')).status).toBe(201);
+    const hq = (await app.services.hq.getCustomer(id))!;
+    expect(hq.addresses.filter((a) => a.city === 'Keyport')).toHaveLength(1);
+    expect(hq).toMatchObject({ firstName: 'Between', appliedCounter: 3 });
+    expect((await app.services.channel.read(id))!.doc).toMatchObject({ replicationCounter: 3, hqAppliedCounter: 3 });
+  });
 });
 
 describe('regressions: an async operation on a counter a crashed real-time call took in HQ', () => {
