@@ -7,7 +7,7 @@ import type { AppConfig, Channel, FeatureName } from '../config/settings';
 import { featureEffective } from '../config/settings';
 import { applyInOrder, CustomerFields, CustomerProfile, pickCustomerFields } from '../domain/customer';
 import { DomainError, HqUnavailableError, notFound } from '../domain/errors';
-import { customerIdFor, GUID, operationIdFor } from '../domain/identity';
+import { customerIdFor, GUID, operationIdFor, signUpOperationId } from '../domain/identity';
 import { AsyncOperation, Entity, leastAdvanced, OperationKind, OperationRecord, SyncStatus } from '../domain/operation';
 import {
   addressSchema,
@@ -115,12 +115,10 @@ export class CustomerService {
       { customerId, channelId: channel.id, custAccountAsync: null },
       operations,
     );
-    // HQ's values: when an earlier attempt created the customer in HQ and then failed before the
-    // channel write, HQ keeps that attempt's values (its address ids, for one); the channel mirrors them.
-    const customer = {
-      ...newChannelCustomer(customerId, channel.id, request, 'realtime', null, hqCustomer.accountNumber, operations, 'Completed'),
-      ...hqProfile(hqCustomer),
-    };
+    // When an earlier attempt created the customer in HQ and then failed before the channel write,
+    // HQ keeps that attempt's values (its address ids, its counters): the channel mirrors HQ.
+    const created = newChannelCustomer(customerId, channel.id, request, 'realtime', null, hqCustomer.accountNumber, operations, 'Completed');
+    const customer = caughtUpWith(created, hqCustomer, created.createdAt);
     if (!(await this.deps.store.create(customer))) return this.existing(customerId);
     return { outcome: 'created' as const, customer: toView(customer) };
   }
@@ -180,19 +178,7 @@ export class CustomerService {
           // An earlier real-time call reached HQ but its channel write failed (the client got a
           // 5xx): HQ is one counter ahead. Catch the channel up with HQ, the master in real-time
           // mode, then apply this request at the next counter instead of losing it.
-          const taken = error.customer.lastOperation;
-          const caughtUp: ChannelCustomer = {
-            ...customer,
-            ...hqProfile(error.customer),
-            replicationCounter: error.customer.appliedCounter,
-            hqAppliedCounter: error.customer.appliedCounter,
-            // The crashed call, as HQ applied it: its retry (same Idempotency-Key) then finds it.
-            operations: taken
-              ? { ...customer.operations, [taken.operationId]: takenRecord(taken, error.customer.appliedCounter, now) }
-              : customer.operations,
-            updatedAt: now,
-          };
-          await this.deps.store.replace(caughtUp, current.etag);
+          await this.deps.store.replace(caughtUpWith(customer, error.customer, now), current.etag);
           continue;
         }
         // HQ's values, not the local computation: a retry of a call that already reached HQ must
@@ -225,6 +211,26 @@ export class CustomerService {
     if (!found || found.doc.channelId !== channelId) throw notFound(`customer ${customerRef} in channel ${channelId}`);
     return found;
   }
+}
+
+/**
+ * The channel's customer caught up with HQ, the master in real-time mode: HQ's values and counter.
+ * The operation HQ applied last is recorded if the channel never did (a real-time call that
+ * reached HQ and then failed), so a retry of it with its Idempotency-Key finds it.
+ */
+function caughtUpWith(customer: ChannelCustomer, hq: HqCustomer, now: string): ChannelCustomer {
+  const taken = hq.lastOperation;
+  return {
+    ...customer,
+    ...hqProfile(hq),
+    replicationCounter: hq.appliedCounter,
+    hqAppliedCounter: hq.appliedCounter,
+    operations:
+      taken && !customer.operations[taken.operationId]
+        ? { ...customer.operations, [taken.operationId]: takenRecord(taken, hq.appliedCounter, now) }
+        : customer.operations,
+    updatedAt: now,
+  };
 }
 
 /** A channel record of an operation HQ applied in real time but the channel never recorded. */
@@ -266,7 +272,7 @@ export function signUpOperations(ref: OperationRef, request: SignUpRequest): Asy
     ...attributes.map((a): [Entity, Record<string, unknown>] => ['Attribute', { ...a }]),
   ];
   return parts.map(([entity, payload], i) => ({
-    operationId: randomUUID(),
+    operationId: signUpOperationId(ref.customerId, i + 1),
     ...ref,
     entity,
     operation: 'Create' as OperationKind,

@@ -32,4 +32,14 @@ export function operationIdFor(customerId: string, idempotencyKey: string | unde
   return idempotencyKey ? uuidV5(JSON.stringify([customerId, idempotencyKey]), CUSTOMER_NAMESPACE) : randomUUID();
 }
 
+/**
+ * The id of a sign-up's operation #counter. A real-time sign-up whose HQ write took effect but
+ * whose channel write failed is retried by the client; the retry must carry the ids HQ already
+ * holds, or HQ would take its create for another operation on a counter already taken.
+ * (A three-element name cannot collide with an Idempotency-Key's two-element one.)
+ */
+export function signUpOperationId(customerId: string, counter: number): string {
+  return uuidV5(JSON.stringify([customerId, 'sign-up', counter]), CUSTOMER_NAMESPACE);
+}
+
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -152,6 +152,36 @@ describe('regressions: a real-time change that reached HQ but not the channel', 
   });
 });
 
+describe('regressions: a real-time sign-up that reached HQ but not the channel', () => {
+  // fast-check counterexample (features on, CI seed 1904121966): [fault on Cosmos call #4 (the HQ
+  // create) succeeded-but-failed, signUp CONTOSO, the same sign-up retried, its create delivered
+  // to the queue again, an async edit]. The retry's create had a new random id, so HQ took the
+  // redelivered create for another operation on a taken counter and applied it again: HQ counted
+  // 3 operations, the channel 2.
+  test('the retry carries the operation ids HQ holds; a redelivered create and a queued edit are applied once', async () => {
+    const app = await createFaultyApp(emulators, FEATURES_ON, logs);
+    const http = new Storefront(() => app.services, logs);
+    const body = signUpBody('rt-signup');
+    const id = customerIdFor('CONTOSO', body.externalIdentity as { provider: string; id: string });
+    app.plan.failCallTo('cosmos', /create .*hq.*customers/, 'succeeded-but-failed');
+    expect((await http.signUp('CONTOSO', body)).status).toBe(500);
+    expect(await app.services.hq.getCustomer(id)).toMatchObject({ appliedCounter: 1 });
+    const retried = await http.signUp('CONTOSO', body);
+    expect(retried.status).toBe(201);
+
+    const channel = (await app.services.channel.read(id))!.doc;
+    const [create] = Object.values(channel.operations);
+    expect(create.operationId).toBe((await app.services.hq.getCustomer(id))!.lastOperation!.operationId);
+    await app.services.queue.send({ ...create, customerId: id, channelId: 'CONTOSO', custAccountAsync: null, customerAccount: channel.accountNumber, email: channel.email });
+    expect((await http.edit('CONTOSO', id, { firstName: 'Edited' })).status).toBe(202);
+    await quiesce(app.services);
+
+    const hq = (await app.services.hq.getCustomer(id))!;
+    expect(hq).toMatchObject({ firstName: 'Edited', appliedCounter: 2 });
+    expect((await app.services.channel.read(id))!.doc).toMatchObject({ firstName: 'Edited', replicationCounter: 2, hqAppliedCounter: 2 });
+  });
+});
+
 describe('regressions: an async operation on a counter a crashed real-time call took in HQ', () => {
   // fast-check counterexample (mixed model): [signUp CONTOSO, crash (unavailable), edit, address].
   // HQ applied the edit as counter 2 and the channel never recorded it; the queued address got

@@ -404,7 +404,7 @@ async function property(name: string, env: Record<string, string>, enhanced: boo
         app.services.dispose();
       }
     }),
-    { numRuns: RUNS, seed: SEED, verbose: true },
+    { numRuns: RUNS, seed: SEED, path: process.env.FAST_CHECK_PATH, verbose: true },
   );
 }
 

@@ -37,9 +37,10 @@ export interface InjectedFault {
 
 interface Armed {
   target: Target | 'write';
-  /** The target's call (or the global write) number that fails. */
+  /** The target's call (or the global write) number that fails; or, with `matching`, the next matching call. */
   at: number;
   kind: FaultKind;
+  matching?: RegExp;
 }
 
 export class FaultPlan {
@@ -52,6 +53,11 @@ export class FaultPlan {
   /** Fail the `n`th next call on `target` (1 = the very next call). */
   failCall(target: Target, n: number, kind: FaultKind): void {
     this.armed.push({ target, at: this.calls[target] + n, kind });
+  }
+
+  /** Fail the next call on `target` whose operation (e.g. `cosmos create /dbs/hq-1/colls/customers/docs`) matches. */
+  failCallTo(target: Target, matching: RegExp, kind: FaultKind): void {
+    this.armed.push({ target, at: 0, kind, matching });
   }
 
   /**
@@ -75,7 +81,9 @@ export class FaultPlan {
   decide(target: Target, write: boolean, operation: string): InjectedFault | undefined {
     const call = ++this.calls[target];
     const writeNo = write ? ++this.writes : undefined;
-    const index = this.armed.findIndex((a) => (a.target === target && a.at === call) || (a.target === 'write' && a.at === writeNo));
+    const index = this.armed.findIndex((a) =>
+      a.matching ? a.target === target && a.matching.test(operation) : (a.target === target && a.at === call) || (a.target === 'write' && a.at === writeNo),
+    );
     if (index < 0) return undefined;
     const [armed] = this.armed.splice(index, 1);
     const fault: InjectedFault = { target, kind: armed.kind, call, operation };
