@@ -5,5 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
   testTimeout: 60000,
+  setupFiles: ['<rootDir>/test/support/fast-check-seed.ts'],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
