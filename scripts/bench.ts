@@ -11,7 +11,7 @@
  * Scenarios live in scripts/bench/: signup.ts, drain.ts (drain and scale), time-to-hq.ts (over HTTP
  * through the local host), floors.ts, report.ts.
  */
-import { startEmulators } from './emulators';
+import { RunningEmulators, startEmulators } from './emulators';
 import { drainScenario, scaleScenario } from './bench/drain';
 import { readOptions } from './bench/options';
 import { Progress } from './bench/progress';
@@ -27,42 +27,45 @@ async function main(): Promise<number> {
     `bench: sign-ups ${options.signUps} at c=${options.concurrency}, drain ${options.drain} (floor ${options.drainFloor}), ` +
       `scale ${options.scaleSmall} vs ${options.scaleLarge}${options.quick ? ' (quick)' : ''}`,
   );
-  const starting = progress.phase('starting emulators (Azurite, Cosmos DB server)');
-  const emulators = await startEmulators();
-  starting.done();
+  // Each scenario gets emulators of its own: Azurite's queue scans every stored message of the
+  // account and the Cosmos server is one Node process, so one scenario's leftovers (a deleted
+  // 50,000-document database still being collected) would otherwise slow the next one down.
+  let running: RunningEmulators | undefined;
   // Ctrl-C or a kill must not leave the emulators running: stop exactly what this run started.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      void emulators.stop().finally(() => process.exit(130));
+      void (running?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
     });
   }
   const rows: Row[] = [];
   const details: Record<string, unknown> = {};
   let failed: Error | undefined;
-  try {
-    const scenarios: [string, () => Promise<{ rows: Row[]; details: Record<string, unknown> }>][] = [
-      ['signup', () => signUpScenario(emulators, options, progress)],
-      ['drain', () => drainScenario(emulators, options, progress)],
-      ['scale', () => scaleScenario(emulators, options, progress)],
-      ['time-to-hq', () => overHttpScenario(emulators, options, progress)],
-    ];
-    for (const [name, run] of scenarios) {
-      if (!options.only.has(name)) continue;
-      try {
-        const result = await run();
-        rows.push(...result.rows);
-        Object.assign(details, result.details);
-      } catch (error) {
-        // One broken scenario should not hide the others' figures: report it as a failed row.
-        failed = error as Error;
-        progress.note(`scenario ${name} failed: ${(error as Error).stack ?? error}`);
-        rows.push({ figure: `${name} scenario`, value: 'error', target: '-', pass: false, note: (error as Error).message });
-      }
+  const scenarios: [string, (emulators: RunningEmulators) => Promise<{ rows: Row[]; details: Record<string, unknown> }>][] = [
+    ['signup', (emulators) => signUpScenario(emulators, options, progress)],
+    ['drain', (emulators) => drainScenario(emulators, options, progress)],
+    ['scale', (emulators) => scaleScenario(emulators, options, progress)],
+    ['time-to-hq', (emulators) => overHttpScenario(emulators, options, progress)],
+  ];
+  for (const [name, run] of scenarios) {
+    if (!options.only.has(name)) continue;
+    const starting = progress.phase(`${name}: starting emulators (Azurite, Cosmos DB server)`);
+    try {
+      running = await startEmulators();
+      starting.done();
+      const result = await run(running);
+      rows.push(...result.rows);
+      Object.assign(details, result.details);
+    } catch (error) {
+      // One broken scenario should not hide the others' figures: report it as a failed row.
+      failed = error as Error;
+      progress.note(`scenario ${name} failed: ${(error as Error).stack ?? error}`);
+      rows.push({ figure: `${name} scenario`, value: 'error', target: '-', pass: false, note: (error as Error).message });
+    } finally {
+      const stopping = progress.phase(`${name}: stopping emulators`);
+      await running?.stop();
+      running = undefined;
+      stopping.done();
     }
-  } finally {
-    const stopping = progress.phase('stopping emulators');
-    await emulators.stop();
-    stopping.done();
   }
   const file = writeResults(rows, options, details, startedAt);
   console.log(`\nsizes: sign-ups ${options.signUps} per subject at concurrency ${options.concurrency}; drain ${options.drain} (floor ${options.drainFloor}); scale ${options.scaleSmall} vs ${options.scaleLarge}`);

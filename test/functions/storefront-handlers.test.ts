@@ -5,16 +5,9 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from '../../functions/http/storefront';
 import type { Services } from '../../shared/services';
-import { createTestApp, Env, runSync, signUpBody, useEmulators } from '../support/environment';
+import { ALL_FEATURES, createTestApp, runSync, signUpBody, useEmulators } from '../support/environment';
 
 const emulators = useEmulators();
-
-const ALL_FEATURES: Env = {
-  Features__PerformanceImprovementsForCustomerOrders: 'true',
-  Features__EnhancedAsyncCustomerCreation: 'true',
-  Features__AsyncCustomerAddressCreation: 'true',
-  Features__AsyncCustomerEditing: 'true',
-};
 
 interface Call {
   method: string;

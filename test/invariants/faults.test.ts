@@ -2,19 +2,12 @@
  * The fault seam itself, and the fault scenarios found by the properties, kept as plain examples.
  */
 import { customerIdFor } from '../../shared/domain/identity';
-import { runSync, signUpBody, useEmulators } from '../support/environment';
+import { ALL_FEATURES, runSync, signUpBody, useEmulators } from '../support/environment';
 import { createFaultyApp, LogCapture, quiesce, Storefront } from '../support/harness';
 import { InjectedFaultError } from '../support/faults';
 
 const emulators = useEmulators();
 const logs = new LogCapture();
-
-const FEATURES_ON = {
-  Features__PerformanceImprovementsForCustomerOrders: 'true',
-  Features__EnhancedAsyncCustomerCreation: 'true',
-  Features__AsyncCustomerAddressCreation: 'true',
-  Features__AsyncCustomerEditing: 'true',
-};
 
 describe('the fault seam', () => {
   test('a Cosmos fault reaches the adapter as a status-coded error, with its kind and call number', async () => {
@@ -54,7 +47,7 @@ describe('regressions: an operation accepted by the channel but never queued', (
   test('async edit: crash between the channel write and the queue send, retry without a key; HQ still gets both edits in order', async () => {
     // Before reconcile.ts: the retry took replicationCounter 3 while 2 was never queued, and HQ
     // waited forever ("waiting for operation #2 of this customer") with the old last name.
-    const app = await createFaultyApp(emulators, FEATURES_ON, logs);
+    const app = await createFaultyApp(emulators, ALL_FEATURES, logs);
     const http = new Storefront(() => app.services, logs);
     const created = await http.signUp('FABRIKAM', signUpBody('edit-crash'));
     const id = created.body.customerId as string;
@@ -159,7 +152,7 @@ describe('regressions: a real-time sign-up that reached HQ but not the channel',
   // redelivered create for another operation on a taken counter and applied it again: HQ counted
   // 3 operations, the channel 2.
   test('the retry carries the operation ids HQ holds; a redelivered create and a queued edit are applied once', async () => {
-    const app = await createFaultyApp(emulators, FEATURES_ON, logs);
+    const app = await createFaultyApp(emulators, ALL_FEATURES, logs);
     const http = new Storefront(() => app.services, logs);
     const body = signUpBody('rt-signup');
     const id = customerIdFor('CONTOSO', body.externalIdentity as { provider: string; id: string });

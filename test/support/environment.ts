@@ -12,6 +12,14 @@ import { RunningEmulators, startEmulators } from '../../scripts/emulators';
 
 export type Env = Record<string, string>;
 
+/** Every async feature on (their prerequisites included): edits and addresses are queued. */
+export const ALL_FEATURES: Env = {
+  Features__PerformanceImprovementsForCustomerOrders: 'true',
+  Features__EnhancedAsyncCustomerCreation: 'true',
+  Features__AsyncCustomerAddressCreation: 'true',
+  Features__AsyncCustomerEditing: 'true',
+};
+
 /** The sample settings (FABRIKAM async, CONTOSO real time), pointed at the given emulators. */
 export function sampleEnv(emulators: RunningEmulators, overrides: Env = {}): Env {
   const sample = JSON.parse(readFileSync(path.join(__dirname, '../../local.settings.sample.json'), 'utf8')).Values as Env;
