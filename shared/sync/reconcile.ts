@@ -27,6 +27,8 @@ export interface ReconcileOptions {
 export interface ReconcileResult {
   customers: number;
   staged: number;
+  /** Customers left for a later run after a storage error (not marked reconciled). */
+  errors: number;
 }
 
 export const RECONCILE_DEFAULTS = { graceMs: 5 * 60_000, maxCustomers: 100 } as const;
@@ -41,13 +43,19 @@ export class Reconciler {
   async reconcile(now = Date.now()): Promise<ReconcileResult> {
     const cutoff = new Date(now - (this.options.graceMs ?? RECONCILE_DEFAULTS.graceMs)).toISOString();
     const candidates = await this.channel.unreconciled(cutoff, this.options.maxCustomers ?? RECONCILE_DEFAULTS.maxCustomers);
-    const result: ReconcileResult = { customers: candidates.length, staged: 0 };
+    const result: ReconcileResult = { customers: candidates.length, staged: 0, errors: 0 };
     const stagedAt = new Date(now).toISOString();
     for (const customer of candidates) {
-      const pending = outstandingOperations(customer).filter((op) => customer.operations[op.operationId].status === 'Pending');
-      // Staging refuses an operation it already has, so staging what the queue also delivered is harmless.
-      for (const op of pending) if (await this.staging.stage(toStaged(op, stagedAt))) result.staged++;
-      await this.channel.markReconciled(customer.id, customer.replicationCounter);
+      try {
+        const pending = outstandingOperations(customer).filter((op) => customer.operations[op.operationId].status === 'Pending');
+        // Staging refuses an operation it already has, so staging what the queue also delivered is harmless.
+        for (const op of pending) if (await this.staging.stage(toStaged(op, stagedAt))) result.staged++;
+        await this.channel.markReconciled(customer.id, customer.replicationCounter);
+      } catch (error) {
+        // Not marked reconciled, so the next run looks at this customer again.
+        result.errors++;
+        this.options.log?.(`reconcile: customer ${customer.id} left for a later run: ${(error as Error).message}`);
+      }
     }
     if (result.staged > 0) this.options.log?.(`reconcile: staged ${result.staged} operation(s) of ${result.customers} customer(s) that were never queued`);
     return result;

@@ -42,7 +42,14 @@ export function newRun(id: string, instanceId: string, trigger: string, startedA
 }
 
 export function withUpload(run: SyncRun, upload: UploadResult): SyncRun {
-  return { ...run, uploaded: run.uploaded + upload.uploaded, duplicates: run.duplicates + upload.duplicates, poisoned: run.poisoned + upload.poisoned };
+  return {
+    ...run,
+    uploaded: run.uploaded + upload.uploaded,
+    duplicates: run.duplicates + upload.duplicates,
+    poisoned: run.poisoned + upload.poisoned,
+    // `?? 0`: an upload result recorded in a history by an earlier version has no `errors`.
+    errors: run.errors + (upload.errors ?? 0),
+  };
 }
 
 export class RunStore {

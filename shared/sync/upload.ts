@@ -34,6 +34,11 @@ export interface UploadResult {
   poisoned: number;
   /** Of `uploaded`: operations staged from the channel because their queue message was never sent. */
   reconciled?: number;
+  /**
+   * Left for a later run after a storage error: messages (delivered again once their visibility
+   * timeout passes) and customers reconciliation could not finish.
+   */
+  errors: number;
 }
 
 export interface UploadOptions {
@@ -55,12 +60,19 @@ export class Uploader {
   ) {}
 
   async upload(options: UploadOptions): Promise<UploadResult> {
-    const result: UploadResult = { received: 0, uploaded: 0, duplicates: 0, poisoned: 0 };
-    // First the operations the channel accepted but never queued (see reconcile.ts).
+    const result: UploadResult = { received: 0, uploaded: 0, duplicates: 0, poisoned: 0, errors: 0 };
+    // First the operations the channel accepted but never queued (see reconcile.ts). It is a
+    // safety net: storage trouble there must not keep the queue from draining.
     if (this.reconciler) {
-      const reconciled = await this.reconciler.reconcile();
-      result.uploaded += reconciled.staged;
-      result.reconciled = reconciled.staged;
+      try {
+        const reconciled = await this.reconciler.reconcile();
+        result.uploaded += reconciled.staged;
+        result.reconciled = reconciled.staged;
+        result.errors += reconciled.errors;
+      } catch (error) {
+        result.errors++;
+        this.log(`upload: reconciliation left for a later run: ${(error as Error).message}`);
+      }
     }
     let budget = options.maxMessages;
     const loop = async () => {
@@ -74,21 +86,34 @@ export class Uploader {
         await Promise.all(messages.map((m) => this.uploadOne(m, result)));
       }
     };
-    await Promise.all(Array.from({ length: options.concurrency ?? 4 }, loop));
+    // Every loop settles before the activity answers: none may go on draining behind a failed one
+    // (a failed receive), while the orchestration's retry of this activity already runs.
+    const loops = await Promise.allSettled(Array.from({ length: options.concurrency ?? 4 }, loop));
+    const failed = loops.find((loop): loop is PromiseRejectedResult => loop.status === 'rejected');
+    if (failed) throw failed.reason;
     return result;
   }
 
+  /**
+   * One message. Storage trouble with it (staging, the poison queue, the delete) leaves it on the
+   * queue, to be delivered again once its visibility timeout passes; the rest of the batch goes on.
+   */
   private async uploadOne(message: ReceivedMessage, result: UploadResult): Promise<void> {
-    const decoded = decode(message.messageText);
-    if (!decoded.ok) {
-      await this.setAside(message, decoded);
-      result.poisoned++;
-      return;
+    try {
+      const decoded = decode(message.messageText);
+      if (!decoded.ok) {
+        await this.setAside(message, decoded);
+        result.poisoned++;
+        return;
+      }
+      const staged = toStaged(decoded.operation, new Date().toISOString());
+      if (await this.staging.stage(staged)) result.uploaded++;
+      else result.duplicates++;
+      await this.queue.delete(message);
+    } catch (error) {
+      result.errors++;
+      this.log(`upload: message ${message.messageId} left on the queue for a later run: ${(error as Error).message}`);
     }
-    const staged = toStaged(decoded.operation, new Date().toISOString());
-    if (await this.staging.stage(staged)) result.uploaded++;
-    else result.duplicates++;
-    await this.queue.delete(message);
   }
 
   /**

@@ -93,6 +93,42 @@ describe('regressions: an operation accepted by the channel but never queued', (
   });
 });
 
+describe('upload: storage trouble with one message', () => {
+  test('leaves that message on the queue and stages the others; a later run stages it', async () => {
+    // Reconciliation waits its grace period here, so only the queue stages.
+    const app = await createFaultyApp(emulators, {}, logs, 60_000);
+    const http = new Storefront(() => app.services, logs);
+    for (const n of [1, 2, 3]) expect((await http.signUp('FABRIKAM', signUpBody(`upload-${n}`))).status).toBe(202);
+    app.plan.failCallTo('cosmos', /create .*asyncOperations/, 'unavailable');
+
+    const first = await app.services.uploader.upload({ maxMessages: 100, visibilityTimeoutSeconds: 1 });
+    expect(first).toMatchObject({ received: 3, uploaded: 2, errors: 1 });
+    expect(app.plan.injected).toHaveLength(1);
+    // Only the failed message is left (invisible until its visibility timeout passes).
+    expect((await app.services.queue.approximateDepth()).queued).toBe(1);
+    expect(logs.lines.some((line) => line.includes('left on the queue for a later run'))).toBe(true);
+
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await app.services.uploader.upload({ maxMessages: 100, visibilityTimeoutSeconds: 1 })).toMatchObject({ received: 1, uploaded: 1, errors: 0 });
+    expect(await runSync(app.services)).toMatchObject({ completed: 3 });
+  });
+
+  test('in reconciliation, leaves that customer for a later run and still drains the queue', async () => {
+    const app = await createFaultyApp(emulators, {}, logs);
+    const http = new Storefront(() => app.services, logs);
+    for (const n of [1, 2]) expect((await http.signUp('FABRIKAM', signUpBody(`reconcile-${n}`))).status).toBe(202);
+    // The first staging write is reconciliation's (no grace period here), for one of the two customers.
+    app.plan.failCallTo('cosmos', /create .*asyncOperations/, 'unavailable');
+
+    const first = await app.services.uploader.upload({ maxMessages: 100, visibilityTimeoutSeconds: 1 });
+    expect(first).toMatchObject({ received: 2, reconciled: 1, errors: 1 });
+    expect(first.uploaded).toBe(2); // one from reconciliation, the other's from its queue message
+    expect((await app.services.queue.approximateDepth()).queued).toBe(0);
+    expect(logs.lines.some((line) => line.includes('left for a later run'))).toBe(true);
+    expect(await runSync(app.services)).toMatchObject({ completed: 2 });
+  });
+});
+
 describe('regressions: a real-time change that reached HQ but not the channel', () => {
   // fast-check counterexample (features off): [signUp CONTOSO, crash (unavailable), address on it]
   // then the 5xx retried. HQ had applied the address as counter 2, the channel had not; the retry
