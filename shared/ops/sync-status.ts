@@ -27,6 +27,7 @@ import type { OperationQueue } from '../channel/operation-queue';
 import type { AppConfig } from '../config/settings';
 import { applyInOrder, CUSTOMER_FIELD_NAMES, CustomerProfile } from '../domain/customer';
 import { DomainError, notFound } from '../domain/errors';
+import { GUID } from '../domain/identity';
 import { ASYNC_TABLE, Entity, OperationKind, OperationRecord, StagedOperation, sortKey as sortKeyOf, SyncStatus } from '../domain/operation';
 import { parseStrict, payloadSchemas, ValidationError } from '../domain/validation';
 import type { HqService } from '../hq/hq-service';
@@ -127,7 +128,8 @@ const MAX_RESOLVED_CUSTOMERS = 100;
 const ID_CHUNK = 200;
 /** Fields that name the record an operation adds; changing them would make it another record. */
 const IDENTITY_FIELDS = ['addressId', 'contactId'];
-const OPERATION_ID = /^(poison-)?[A-Za-z0-9-]{1,100}$/;
+/** An operation id is a GUID; a poison message's row is `poison-` + its queue message id. */
+const POISON_ID = /^poison-[A-Za-z0-9-]{1,100}$/;
 
 /**
  * Not `z.record`: it drops a `"__proto__"` key without a word, and Save then wrote an unchanged
@@ -463,14 +465,16 @@ export class SyncStatusService {
   }
 
   private async locate(operationId: string): Promise<Located> {
-    if (!OPERATION_ID.test(operationId)) throw notFound(`operation ${operationId.slice(0, 100)}`);
+    if (!GUID.test(operationId) && !POISON_ID.test(operationId)) throw notFound(`operation ${operationId.slice(0, 100)}`);
     const staged = await this.deps.staging.find(operationId);
     if (staged) return { source: 'staging', doc: staged.doc as StagedDoc, etag: staged.etag };
     const { resources } = await this.deps.channelContainer.items
       .query<ChannelCustomer>({ query: 'SELECT * FROM c WHERE IS_DEFINED(c.operations[@id])', parameters: [{ name: '@id', value: operationId }] })
       .fetchAll();
     const customer = resources[0];
-    if (!customer) throw notFound(`operation ${operationId}`);
+    // Own keys only: an id like `toString` must not find Object.prototype (the emulator's query
+    // engine, plain JS, even answers IS_DEFINED(c.operations["toString"]) with true).
+    if (!customer || !Object.hasOwn(customer.operations, operationId)) throw notFound(`operation ${operationId}`);
     return { source: 'channel', customer, record: customer.operations[operationId] };
   }
 

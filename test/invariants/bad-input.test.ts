@@ -58,7 +58,14 @@ const badAddress = fc.oneof(
   ).filter(invalidFor(addressSchema)),
   fc.constantFrom('{}', '[]', '{"street":1}'),
 );
-const badId = fc.oneof(odd, fc.string({ maxLength: 50 }), fc.constant('x'.repeat(5000)), fc.uuid().map((u) => u.toUpperCase() + 'z'));
+const badId = fc.oneof(
+  odd,
+  fc.string({ maxLength: 50 }),
+  fc.constant('x'.repeat(5000)),
+  fc.uuid().map((u) => u.toUpperCase() + 'z'),
+  // Object.prototype's names, as ids of channels, customers and operations.
+  fc.constantFrom('toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'),
+);
 
 async function expectRefused(answer: { status: number; body: Record<string, unknown>; contentType?: string }) {
   cases++;
