@@ -79,7 +79,7 @@ describe('regressions: an operation accepted by the channel but never queued', (
   });
 
   test('within the grace period, reconciliation leaves a just-accepted operation to its queue message', async () => {
-    const app = await createFaultyApp(emulators, {}, logs, 60_000);
+    const app = await createFaultyApp(emulators, {}, logs, { reconcileGraceMs: 60_000 });
     const http = new Storefront(() => app.services, logs);
     const body = signUpBody('grace');
     app.plan.crashBetweenWrites();
@@ -96,7 +96,7 @@ describe('regressions: an operation accepted by the channel but never queued', (
 describe('upload: storage trouble with one message', () => {
   test('leaves that message on the queue and stages the others; a later run stages it', async () => {
     // Reconciliation waits its grace period here, so only the queue stages.
-    const app = await createFaultyApp(emulators, {}, logs, 60_000);
+    const app = await createFaultyApp(emulators, {}, logs, { reconcileGraceMs: 60_000 });
     const http = new Storefront(() => app.services, logs);
     for (const n of [1, 2, 3]) expect((await http.signUp('FABRIKAM', signUpBody(`upload-${n}`))).status).toBe(202);
     app.plan.failCallTo('cosmos', /create .*asyncOperations/, 'unavailable');
@@ -208,6 +208,31 @@ describe('regressions: a real-time sign-up that reached HQ but not the channel',
     const hq = (await app.services.hq.getCustomer(id))!;
     expect(hq).toMatchObject({ firstName: 'Edited', appliedCounter: 2 });
     expect((await app.services.channel.read(id))!.doc).toMatchObject({ firstName: 'Edited', replicationCounter: 2, hqAppliedCounter: 2 });
+  });
+});
+
+describe('a real-time sign-up that reached HQ, retried while HQ is servicing (fallback to async)', () => {
+  test('the queued retry finds its create already in HQ: one customer, one account number, counters agree', async () => {
+    let servicing = false;
+    const fallback = { FunctionalityProfiles__REALTIME__fallbackToAsyncWhenHqUnavailable: 'true' };
+    const app = await createFaultyApp(emulators, fallback, logs, { hq: { servicing: () => servicing } });
+    const http = new Storefront(() => app.services, logs);
+    const body = signUpBody('rt-fallback');
+    const id = customerIdFor('CONTOSO', body.externalIdentity as { provider: string; id: string });
+    app.plan.failCallTo('cosmos', /create .*hq.*customers/, 'succeeded-but-failed');
+    expect((await http.signUp('CONTOSO', body)).status).toBe(500);
+    const inHq = (await app.services.hq.getCustomer(id))!;
+
+    servicing = true;
+    expect((await http.signUp('CONTOSO', body)).status).toBe(202);
+    servicing = false;
+    await quiesce(app.services);
+
+    const hq = (await app.services.hq.getCustomer(id))!;
+    const channel = (await app.services.channel.read(id))!.doc;
+    expect(hq).toMatchObject({ accountNumber: inHq.accountNumber, appliedCounter: 1 });
+    expect(channel).toMatchObject({ accountNumber: inHq.accountNumber, replicationCounter: 1, hqAppliedCounter: 1 });
+    expect(Object.values(channel.operations).map((op) => op.status)).toEqual(['Completed']);
   });
 });
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { RunningEmulators } from '../../scripts/emulators';
-import type { Services } from '../../shared/services';
+import type { ServiceOverrides, Services } from '../../shared/services';
 import { containers, createCosmosClient } from '../../shared/storage/cosmos';
 import { createQueueServiceClient } from '../../shared/storage/queue';
 import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from '../../functions/http/storefront';
@@ -50,7 +50,12 @@ export interface FaultyApp extends TestApp {
   plan: FaultPlan;
 }
 
-export async function createFaultyApp(emulators: RunningEmulators, env: Env, logs: LogCapture, reconcileGraceMs = 0): Promise<FaultyApp> {
+export async function createFaultyApp(
+  emulators: RunningEmulators,
+  env: Env,
+  logs: LogCapture,
+  { reconcileGraceMs = 0, hq }: Pick<ServiceOverrides, 'reconcileGraceMs' | 'hq'> = {},
+): Promise<FaultyApp> {
   const plan = new FaultPlan();
   const app = await createTestApp(emulators, env, {
     cosmosClient: faultyCosmosClient(emulators.cosmosEndpoint, emulators.cosmosKey, plan),
@@ -58,6 +63,7 @@ export async function createFaultyApp(emulators: RunningEmulators, env: Env, log
     log: logs.serviceLog,
     // Reconciliation looks at every outstanding customer at once: tests cannot wait 5 minutes.
     reconcileGraceMs,
+    hq,
   });
   return { ...app, plan };
 }
