@@ -1,5 +1,6 @@
 /**
  * Invariants 1-4 as properties: random sequences of storefront requests, duplicate deliveries,
+ * HQ going into and out of servicing (with or without the profile's fallback to async),
  * activity re-runs, crashes between writes and sync runs, with faults injected at random calls.
  * Then faults go off, every request answered 5xx is retried once, sync runs to quiescence, and
  * the stores are compared with a model built from the answers the storefront gave:
@@ -26,7 +27,7 @@ const RUNS = Number(process.env.FAST_CHECK_RUNS ?? 20);
 let emulators: RunningEmulators;
 const logs = new LogCapture();
 const personalData = new Set<string>();
-const stats = { runs: 0, commands: 0, faultsInjected: 0, answered2xx: 0, answered4xx: 0, answered5xx: 0, retried: 0, byModel: {} as Record<string, number> };
+const stats = { runs: 0, commands: 0, faultsInjected: 0, answered2xx: 0, answered4xx: 0, answered5xx: 0, servicing503: 0, retried: 0, withFallback: 0, byModel: {} as Record<string, number> };
 
 beforeAll(async () => {
   emulators = await withEmulators();
@@ -49,7 +50,8 @@ type Command =
   | { kind: 'redeliver'; target: number; op: number }
   | { kind: 'sync'; how: 'run' | 'upload-twice' | 'batch-twice'; concurrent: boolean }
   | { kind: 'fault'; target: 'cosmos' | 'queue'; n: number; fault: FaultKind }
-  | { kind: 'crash'; fault: FaultKind };
+  | { kind: 'crash'; fault: FaultKind }
+  | { kind: 'servicing'; on: boolean };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('signUp' as const), channel: fc.constantFrom<Channel>('FABRIKAM', 'CONTOSO'), retryOf: fc.option(fc.nat(20), { freq: 3 }), name: fc.nat(7) }) },
@@ -60,6 +62,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('sync' as const), how: fc.constantFrom('run' as const, 'upload-twice' as const, 'batch-twice' as const), concurrent: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('fault' as const), target: fc.constantFrom('cosmos' as const, 'queue' as const), n: fc.integer({ min: 1, max: 4 }), fault: fc.constantFrom(...FAULT_KINDS) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), fault: fc.constantFrom<FaultKind>('unavailable', 'succeeded-but-failed') }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('servicing' as const), on: fc.boolean() }) },
 );
 
 // Names with accents and scripts, so the log scan also looks for non-ASCII personal data.
@@ -102,6 +105,8 @@ class Model {
 
   constructor(
     readonly app: FaultyApp,
+    /** HQ's servicing switch (`Hq__servicing`), flipped by the `servicing` command. */
+    readonly hq: { servicing: boolean },
     readonly http: Storefront,
     /** EnhancedAsyncCustomerCreation is effective: an async sign-up may carry a title. */
     readonly enhanced: boolean,
@@ -194,6 +199,9 @@ class Model {
       case 'crash':
         this.app.plan.crashBetweenWrites(cmd.fault);
         return;
+      case 'servicing':
+        this.hq.servicing = cmd.on;
+        return;
     }
   }
 
@@ -246,8 +254,10 @@ class Model {
       expect(answer.contentType).toBe('application/problem+json');
     } else {
       stats.answered5xx++;
-      // Only an injected fault may cause a 5xx.
-      if (this.app.plan.injected.length === before) throw new Error(`${describe} answered ${answer.status} without an injected fault: ${JSON.stringify(answer.body)}`);
+      // Only an injected fault may cause a 5xx, or HQ in servicing a 503 (a real-time call).
+      const servicing = answer.status === 503 && this.hq.servicing;
+      if (servicing) stats.servicing503++;
+      if (this.app.plan.injected.length === before && !servicing) throw new Error(`${describe} answered ${answer.status} without an injected fault: ${JSON.stringify(answer.body)}`);
       this.uncertain.push({ describe, retry: send, onSuccess, seq, tookEffect: tookEffect || undefined });
     }
   }
@@ -292,9 +302,10 @@ class Model {
     }
   }
 
-  /** Faults off; every 5xx retried (once, or again while real-time HQ says "pending sync"). */
+  /** Faults off, HQ back from servicing; every 5xx retried (once, or again while real-time HQ says "pending sync"). */
   async settle(): Promise<void> {
     this.app.plan.disarm();
+    this.hq.servicing = false;
     await quiesce(this.app.services);
     for (const pending of this.uncertain) {
       stats.retried++;
@@ -386,9 +397,13 @@ const MIXED = {
 async function property(name: string, env: Record<string, string>, enhanced: boolean): Promise<void> {
   let run = 0;
   await fc.assert(
-    fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), async (commands) => {
-      const app = await createFaultyApp(emulators, env, logs);
-      const model = new Model(app, new Storefront(() => app.services, logs), enhanced, `r${(run++).toString(36)}x`);
+    // Per run: does the real-time profile fall back to async while HQ is in servicing?
+    fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), fc.boolean(), async (commands, fallback) => {
+      const hq = { servicing: false };
+      const profile = { FunctionalityProfiles__REALTIME__fallbackToAsyncWhenHqUnavailable: String(fallback) };
+      const app = await createFaultyApp(emulators, { ...env, ...profile }, logs, { hq: { servicing: () => hq.servicing } });
+      if (fallback) stats.withFallback++;
+      const model = new Model(app, hq, new Storefront(() => app.services, logs), enhanced, `r${(run++).toString(36)}x`);
       try {
         for (const cmd of commands) await model.run(cmd);
         await model.settle();
