@@ -7,8 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { errorResponse } from './problem';
-import type { HttpHandler } from './storefront';
+import { HttpHandler, withProblems } from './problem';
 
 const CANDIDATE_DIRS = [path.join(__dirname, '../ops-page'), path.join(__dirname, '../../../functions/ops-page')];
 
@@ -27,24 +26,20 @@ export function opsPageTemplate(): string {
 }
 
 export function opsPageHandler(): HttpHandler {
-  return async (_request, context) => {
-    try {
-      const nonce = randomBytes(16).toString('base64');
-      return {
-        status: 200,
-        headers: {
-          'content-type': 'text/html; charset=utf-8',
-          'cache-control': 'no-store',
-          // The function key may be in the page URL: keep it out of Referer headers.
-          'referrer-policy': 'no-referrer',
-          'x-content-type-options': 'nosniff',
-          'x-frame-options': 'DENY',
-          'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
-        },
-        body: opsPageTemplate().replaceAll('{{nonce}}', nonce),
-      };
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+  return withProblems(async () => {
+    const nonce = randomBytes(16).toString('base64');
+    return {
+      status: 200,
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        // The function key may be in the page URL: keep it out of Referer headers.
+        'referrer-policy': 'no-referrer',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`,
+      },
+      body: opsPageTemplate().replaceAll('{{nonce}}', nonce),
+    };
+  });
 }

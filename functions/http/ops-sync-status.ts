@@ -9,91 +9,62 @@ import { DomainError } from '../../shared/domain/errors';
 import { parseListQuery } from '../../shared/ops/list-query';
 import { configView } from '../../shared/ops/config-view';
 import type { Services } from '../../shared/services';
-import { errorResponse, json, readJson } from './problem';
-import type { HttpHandler } from './storefront';
+import { HttpHandler, json, readJson, withProblems } from './problem';
 import { SYNC_INSTANCE_ID } from '../sync/customer-sync';
 
 /** Whether a sync run (timer or on demand) is active; the Functions host asks the durable client. */
 export type SyncRunActive = (request: HttpRequest, context: InvocationContext) => Promise<boolean>;
 
 export function listSyncStatusHandler(services: () => Services): HttpHandler {
-  return async (request, context) => {
-    try {
-      const query = parseListQuery(request.query.entries());
-      const page = await services().syncStatus.list(query);
-      const headers: Record<string, string> = {};
-      let next: string | null = null;
-      if (page.continuationToken) {
-        const url = new URL(request.url);
-        url.searchParams.delete('code'); // never echo a function key into a link
-        url.searchParams.set('continuationToken', page.continuationToken);
-        next = url.pathname + url.search;
-        headers.link = `<${next}>; rel="next"`;
-      }
-      return json(200, { ...page, next }, headers);
-    } catch (error) {
-      return errorResponse(error, context);
+  return withProblems(async (request) => {
+    const query = parseListQuery(request.query.entries());
+    const page = await services().syncStatus.list(query);
+    const headers: Record<string, string> = {};
+    let next: string | null = null;
+    if (page.continuationToken) {
+      const url = new URL(request.url);
+      url.searchParams.delete('code'); // never echo a function key into a link
+      url.searchParams.set('continuationToken', page.continuationToken);
+      next = url.pathname + url.search;
+      headers.link = `<${next}>; rel="next"`;
     }
-  };
+    return json(200, { ...page, next }, headers);
+  });
 }
 
 export function getSyncStatusHandler(services: () => Services): HttpHandler {
-  return async (request, context) => {
-    try {
-      const detail = await services().syncStatus.detail(request.params.operationId);
-      return json(200, detail, detail.etag ? { etag: detail.etag } : {});
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+  return withProblems(async (request) => {
+    const detail = await services().syncStatus.detail(request.params.operationId);
+    return json(200, detail, detail.etag ? { etag: detail.etag } : {});
+  });
 }
 
 export function saveSyncStatusHandler(services: () => Services): HttpHandler {
-  return async (request, context) => {
-    try {
-      const body = await readJson(request);
-      const ifMatch = request.headers.get('if-match')?.trim() || undefined;
-      const detail = await services().syncStatus.save(request.params.operationId, ifMatch, body);
-      return json(200, detail, detail.etag ? { etag: detail.etag } : {});
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+  return withProblems(async (request) => {
+    const body = await readJson(request);
+    const ifMatch = request.headers.get('if-match')?.trim() || undefined;
+    const detail = await services().syncStatus.save(request.params.operationId, ifMatch, body);
+    return json(200, detail, detail.etag ? { etag: detail.etag } : {});
+  });
 }
 
 export function synchronizeOperationHandler(services: () => Services, syncRunActive: SyncRunActive): HttpHandler {
-  return async (request, context) => {
-    try {
-      const result = await services().syncStatus.synchronize(request.params.operationId, async () => {
-        if (await syncRunActive(request, context)) {
-          throw new DomainError('Conflict', 'a sync run is processing operations now; synchronize when it has finished', { reason: 'SyncRunning' });
-        }
-      });
-      return json(200, result);
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+  return withProblems(async (request, context) => {
+    const result = await services().syncStatus.synchronize(request.params.operationId, async () => {
+      if (await syncRunActive(request, context)) {
+        throw new DomainError('Conflict', 'a sync run is processing operations now; synchronize when it has finished', { reason: 'SyncRunning' });
+      }
+    });
+    return json(200, result);
+  });
 }
 
 export function metricsHandler(services: () => Services): HttpHandler {
-  return async (_request, context) => {
-    try {
-      return json(200, await services().syncStatus.metrics(), { 'cache-control': 'no-store' });
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+  return withProblems(async () => json(200, await services().syncStatus.metrics(), { 'cache-control': 'no-store' }));
 }
 
 export function configHandler(services: () => Services): HttpHandler {
-  return async (_request, context) => {
-    try {
-      return json(200, configView(services().config), { 'cache-control': 'no-store' });
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+  return withProblems(async () => json(200, configView(services().config), { 'cache-control': 'no-store' }));
 }
 
 const ACTIVE_RUN_STATUSES = new Set(['Running', 'Pending', 'ContinuedAsNew']);

@@ -40,6 +40,19 @@ const DOMAIN_STATUS: Record<ErrorCode, { status: number; title: string }> = {
   OperationCompleted: { status: 409, title: 'Operation completed' },
 };
 
+export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+/** A handler whose thrown errors are answered as problem responses: the one place every route maps them. */
+export function withProblems(handle: HttpHandler): HttpHandler {
+  return async (request, context) => {
+    try {
+      return await handle(request, context);
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
+}
+
 /** Maps any error to a problem response; unexpected ones are logged by id only and answered 500. */
 export function errorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
   if (error instanceof ValidationError) {

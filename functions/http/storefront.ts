@@ -1,11 +1,10 @@
 /**
  * The storefront (channel) API: thin adapters from HTTP to the customer service.
  */
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest } from '@azure/functions';
 import type { CustomerService } from '../../shared/channel/customer-service';
-import { errorResponse, json, readJson } from './problem';
+import { HttpHandler, json, readJson, withProblems } from './problem';
 
-export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 type Customers = () => CustomerService;
 
 const STATUS = { accepted: 202, created: 201, existing: 200 } as const;
@@ -15,55 +14,37 @@ function customerLocation(request: HttpRequest, channelId: string, customerId: s
 }
 
 export function signUpHandler(customers: Customers): HttpHandler {
-  return async (request, context) => {
-    try {
-      const channelId = request.params.channelId;
-      const body = await readJson(request);
-      const { outcome, customer } = await customers().signUp(channelId, body);
-      context.log(`sign-up on channel ${channelId}: customer ${customer.customerId} ${outcome} (${customer.mode})`);
-      return json(STATUS[outcome], customer, { location: customerLocation(request, channelId, customer.customerId) });
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+  return withProblems(async (request, context) => {
+    const channelId = request.params.channelId;
+    const body = await readJson(request);
+    const { outcome, customer } = await customers().signUp(channelId, body);
+    context.log(`sign-up on channel ${channelId}: customer ${customer.customerId} ${outcome} (${customer.mode})`);
+    return json(STATUS[outcome], customer, { location: customerLocation(request, channelId, customer.customerId) });
+  });
 }
 
 export function getCustomerHandler(customers: Customers): HttpHandler {
-  return async (request, context) => {
-    try {
-      return json(200, await customers().get(request.params.channelId, request.params.customerId));
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+  return withProblems(async (request) => json(200, await customers().get(request.params.channelId, request.params.customerId)));
 }
 
 export function editCustomerHandler(customers: Customers): HttpHandler {
-  return async (request, context) => {
-    try {
-      const { channelId, customerId } = request.params;
-      const body = await readJson(request);
-      const { mode, customer } = await customers().edit(channelId, customerId, body, idempotencyKey(request));
-      context.log(`edit of customer ${customer.customerId} on channel ${channelId} (${mode})`);
-      return json(mode === 'async' ? 202 : 200, customer);
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+  return withProblems(async (request, context) => {
+    const { channelId, customerId } = request.params;
+    const body = await readJson(request);
+    const { mode, customer } = await customers().edit(channelId, customerId, body, idempotencyKey(request));
+    context.log(`edit of customer ${customer.customerId} on channel ${channelId} (${mode})`);
+    return json(mode === 'async' ? 202 : 200, customer);
+  });
 }
 
 export function addAddressHandler(customers: Customers): HttpHandler {
-  return async (request, context) => {
-    try {
-      const { channelId, customerId } = request.params;
-      const body = await readJson(request);
-      const { mode, customer } = await customers().addAddress(channelId, customerId, body, idempotencyKey(request));
-      context.log(`address added to customer ${customer.customerId} on channel ${channelId} (${mode})`);
-      return json(mode === 'async' ? 202 : 201, customer, { location: customerLocation(request, channelId, customer.customerId) });
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+  return withProblems(async (request, context) => {
+    const { channelId, customerId } = request.params;
+    const body = await readJson(request);
+    const { mode, customer } = await customers().addAddress(channelId, customerId, body, idempotencyKey(request));
+    context.log(`address added to customer ${customer.customerId} on channel ${channelId} (${mode})`);
+    return json(mode === 'async' ? 202 : 201, customer, { location: customerLocation(request, channelId, customer.customerId) });
+  });
 }
 
 function idempotencyKey(request: HttpRequest): string | undefined {

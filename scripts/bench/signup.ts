@@ -98,27 +98,20 @@ export async function signUpScenario(emulators: RunningEmulators, options: Bench
   const realtime = stat('realtime');
   const realtimeSlow = stat('realtimeSlowHq');
   const throughputTarget = 0.7;
+  const throughputRow = (figure: string, subject: typeof handler): Row => ({
+    figure,
+    value: subject.perSecond,
+    unit: '/s',
+    floor: floor.perSecond,
+    ratio: subject.perSecond / floor.perSecond,
+    target: `>= ${throughputTarget}x floor`,
+    pass: subject.perSecond / floor.perSecond >= throughputTarget && subject.errors === 0,
+  });
   const rows: Row[] = [
-    {
-      figure: `async sign-up via HTTP handler, c=${c} (throughput)`,
-      value: handler.perSecond,
-      unit: '/s',
-      floor: floor.perSecond,
-      ratio: handler.perSecond / floor.perSecond,
-      target: `>= ${throughputTarget}x floor`,
-      pass: handler.perSecond / floor.perSecond >= throughputTarget && handler.errors === 0,
-    },
+    throughputRow(`async sign-up via HTTP handler, c=${c} (throughput)`, handler),
     { figure: 'async sign-up via HTTP handler (p50)', value: handler.p50, unit: 'ms', floor: floor.p50, ratio: handler.p50 / floor.p50, target: '-', pass: null },
     { figure: 'async sign-up via HTTP handler (p99)', value: handler.p99, unit: 'ms', floor: floor.p99, ratio: handler.p99 / floor.p99, target: '-', pass: null },
-    {
-      figure: `async sign-up via service, c=${c} (throughput)`,
-      value: service.perSecond,
-      unit: '/s',
-      floor: floor.perSecond,
-      ratio: service.perSecond / floor.perSecond,
-      target: `>= ${throughputTarget}x floor`,
-      pass: service.perSecond / floor.perSecond >= throughputTarget && service.errors === 0,
-    },
+    throughputRow(`async sign-up via service, c=${c} (throughput)`, service),
     { figure: 'async sign-up via service (p50 / p99)', value: `${service.p50.toFixed(0)} / ${service.p99.toFixed(0)} ms`, floor: `${floor.p50.toFixed(0)} / ${floor.p99.toFixed(0)} ms`, target: '-', pass: null },
     {
       figure: `async sign-up, HQ +${options.hqLatencyMs} ms (p99 vs p99 without)`,

@@ -2,7 +2,7 @@ import type { Container, PatchOperation } from '@azure/cosmos';
 import type { CustomerProfile } from '../domain/customer';
 import type { ExternalIdentity } from '../domain/identity';
 import type { OperationRecord } from '../domain/operation';
-import { isConflict, readVersioned, stripSystem, Versioned } from '../storage/documents';
+import { createIfAbsent, readVersioned, stripSystem, Versioned } from '../storage/documents';
 
 export type { Versioned };
 
@@ -36,13 +36,7 @@ export class ChannelStore {
 
   /** Creates the customer; `false` when one with the same id already exists. */
   async create(customer: ChannelCustomer): Promise<boolean> {
-    try {
-      await this.customers.items.create(customer);
-      return true;
-    } catch (error) {
-      if (isConflict(error)) return false;
-      throw error;
-    }
+    return createIfAbsent(this.customers, customer);
   }
 
   async read(customerId: string): Promise<Versioned<ChannelCustomer> | undefined> {

@@ -1,5 +1,5 @@
 /** Helpers for Cosmos documents and the HTTP status codes Cosmos reports on errors. */
-import type { Container } from '@azure/cosmos';
+import type { Container, ItemDefinition } from '@azure/cosmos';
 /** Cosmos answers with HTTP status codes on its errors; these name the ones the adapters act on. */
 export function cosmosStatus(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -30,6 +30,17 @@ export async function readVersioned<T extends object>(container: Container, id: 
     return resource ? { doc: stripSystem(resource), etag } : undefined;
   } catch (error) {
     if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Creates the document; `false` when one with the same id is already there (Cosmos' unique id is the guard). */
+export async function createIfAbsent<T extends ItemDefinition>(container: Container, doc: T): Promise<boolean> {
+  try {
+    await container.items.create(doc);
+    return true;
+  } catch (error) {
+    if (isConflict(error)) return false;
     throw error;
   }
 }

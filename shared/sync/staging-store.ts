@@ -1,6 +1,6 @@
 import type { Container, PatchOperation, SqlParameter } from '@azure/cosmos';
 import { AsyncOperation, shardOf, sortKey, StagedOperation } from '../domain/operation';
-import { isConflict, readVersioned, stripSystem, Versioned } from '../storage/documents';
+import { createIfAbsent, readVersioned, stripSystem, Versioned } from '../storage/documents';
 
 /** HQ staging (`asyncOperations`): where upload puts operations and synchronize takes them from. */
 export class StagingStore {
@@ -8,13 +8,7 @@ export class StagingStore {
 
   /** Stages an operation; `false` when it was already staged (a message delivered twice). */
   async stage(operation: StagedOperation): Promise<boolean> {
-    try {
-      await this.container.items.create(operation);
-      return true;
-    } catch (error) {
-      if (isConflict(error)) return false;
-      throw error;
-    }
+    return createIfAbsent(this.container, operation);
   }
 
   /**

@@ -17,7 +17,7 @@ import {
   saveSyncStatusHandler,
   synchronizeOperationHandler,
 } from '../../functions/http/ops-sync-status';
-import type { HttpHandler } from '../../functions/http/storefront';
+import type { HttpHandler } from '../../functions/http/problem';
 import { listRunsHandler, runSyncHandler } from '../../functions/http/sync-runs';
 import { ENTITIES, STATUSES } from '../../shared/domain/operation';
 import { payloadSchemas } from '../../shared/domain/validation';

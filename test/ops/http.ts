@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { HttpHandler } from '../../functions/http/storefront';
+import type { HttpHandler } from '../../functions/http/problem';
 
 export interface RequestInit {
   headers?: Record<string, string>;

@@ -20,7 +20,7 @@ import {
   synchronizeOperationHandler,
 } from '../../functions/http/ops-sync-status';
 import { json } from '../../functions/http/problem';
-import type { HttpHandler } from '../../functions/http/storefront';
+import type { HttpHandler } from '../../functions/http/problem';
 import type { RunningEmulators } from '../../scripts/emulators';
 import type { Services } from '../../shared/services';
 import { createTestApp, runSync, signUpBody, TestApp, withEmulators } from '../support/environment';
