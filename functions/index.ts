@@ -4,8 +4,8 @@
  */
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { appConfig } from '../shared/config/settings';
-import { services } from '../shared/services';
+import { appConfig } from '../shared/core/config/settings';
+import { services } from './composition-root';
 import { opsPageHandler } from './http/ops-page';
 import {
   configHandler,

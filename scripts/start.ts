@@ -9,8 +9,8 @@ import path from 'node:path';
 import { startEmulators } from './emulators';
 import { startLocalHost } from './local-host';
 import { loadLocalSettings } from './local-host/settings';
-import { readConfig } from '../shared/config/settings';
-import { provisionStorage } from '../shared/storage/provision';
+import { readConfig } from '../shared/core/config/settings';
+import { provisionStorage } from '../shared/adapters/cosmos/provision';
 
 const root = path.resolve(__dirname, '..', '..');
 const log = (line: string) => console.log(line);

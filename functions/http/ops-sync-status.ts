@@ -5,10 +5,10 @@
  */
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { DomainError } from '../../shared/domain/errors';
-import { parseListQuery } from '../../shared/ops/list-query';
-import { configView } from '../../shared/ops/config-view';
-import type { Services } from '../../shared/services';
+import { DomainError } from '../../shared/core/domain/errors';
+import { parseListQuery } from '../../shared/core/use-cases/sync-status/list-query';
+import { configView } from '../../shared/core/use-cases/config-view';
+import type { Services } from '../composition-root';
 import { HttpHandler, json, readJson, withProblems } from './problem';
 import { SYNC_INSTANCE_ID } from '../sync/customer-sync';
 

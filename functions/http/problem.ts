@@ -3,9 +3,9 @@
  * refuses what is not a small JSON object before any work is done.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { ConfigurationError } from '../../shared/config/settings';
-import { DomainError, ErrorCode } from '../../shared/domain/errors';
-import { FieldError, ValidationError } from '../../shared/domain/validation';
+import { ConfigurationError } from '../../shared/core/config/settings';
+import { DomainError, ErrorCode } from '../../shared/core/domain/errors';
+import { FieldError, ValidationError } from '../../shared/core/domain/validation';
 
 /** Request bodies above this are refused with 413: a sign-up is a few kilobytes. */
 export const MAX_BODY_BYTES = 32 * 1024;

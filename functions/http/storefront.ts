@@ -2,7 +2,7 @@
  * The storefront (channel) API: thin adapters from HTTP to the customer service.
  */
 import type { HttpRequest } from '@azure/functions';
-import type { CustomerService } from '../../shared/channel/customer-service';
+import type { CustomerService } from '../../shared/core/use-cases/customers';
 import { HttpHandler, json, readJson, withProblems } from './problem';
 
 type Customers = () => CustomerService;

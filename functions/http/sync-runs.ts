@@ -3,8 +3,8 @@
  */
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { parseQuery } from '../../shared/ops/list-query';
-import type { Services } from '../../shared/services';
+import { parseQuery } from '../../shared/core/use-cases/sync-status/list-query';
+import type { Services } from '../composition-root';
 import { startSyncRun } from '../sync/customer-sync';
 import { HttpHandler, json, problem, withProblems } from './problem';
 

@@ -6,11 +6,11 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { ActivityHandler, DurableClient, OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import type { AppConfig } from '../../shared/config/settings';
-import type { Services } from '../../shared/services';
-import { newRun, SyncRun, withUpload } from '../../shared/sync/run-store';
-import { addCounts, BatchRequest, emptyCounts, SyncCounts } from '../../shared/sync/synchronize';
-import type { UploadResult } from '../../shared/sync/upload';
+import type { AppConfig } from '../../shared/core/config/settings';
+import type { Services } from '../composition-root';
+import { newRun, SyncRun, withUpload } from '../../shared/adapters/cosmos/run-log';
+import { addCounts, BatchRequest, emptyCounts, SyncCounts } from '../../shared/core/use-cases/synchronize';
+import type { UploadResult } from '../../shared/core/use-cases/upload';
 
 export const SYNC_ORCHESTRATION = 'customerSync';
 export const SYNC_INSTANCE_ID = 'customerSync';

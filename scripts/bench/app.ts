@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunningEmulators } from '../emulators';
-import { AppConfig, readConfig } from '../../shared/config/settings';
-import { createServices, Services } from '../../shared/services';
-import { createCosmosClient } from '../../shared/storage/cosmos';
-import { queueNames } from '../../shared/storage/layout';
-import { provisionStorage } from '../../shared/storage/provision';
-import type { SynchronizerOptions } from '../../shared/sync/synchronize';
-import { createQueueServiceClient } from '../../shared/storage/queue';
+import { AppConfig, readConfig } from '../../shared/core/config/settings';
+import { createServices, Services } from '../../functions/composition-root';
+import { createCosmosClient } from '../../shared/adapters/cosmos/client';
+import { queueNames } from '../../shared/adapters/cosmos/layout';
+import { provisionStorage } from '../../shared/adapters/cosmos/provision';
+import type { SynchronizerOptions } from '../../shared/core/use-cases/synchronize';
+import { createQueueServiceClient } from '../../shared/adapters/queue/client';
 import { RequestCounter } from './counting';
 
 export interface BenchApp {

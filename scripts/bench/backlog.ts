@@ -3,10 +3,10 @@
  * the floors so both move the same bytes.
  */
 import { randomUUID } from 'node:crypto';
-import { encodeMessage } from '../../shared/channel/operation-queue';
-import { signUpOperations } from '../../shared/channel/customer-service';
-import { customerIdFor } from '../../shared/domain/identity';
-import { parseStrict, signUpSchema } from '../../shared/domain/validation';
+import { encodeMessage } from '../../shared/adapters/queue/operation-queue';
+import { signUpOperations } from '../../shared/core/use-cases/customers';
+import { customerIdFor } from '../../shared/core/domain/identity';
+import { parseStrict, signUpSchema } from '../../shared/core/domain/validation';
 
 /** A storefront sign-up body with a unique identity (the same shape the tests use). */
 export function signUpBody(n: number): Record<string, unknown> {

@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import { LocalHost, startLocalHost } from '../../scripts/local-host';
-import { provisionStorage } from '../../shared/storage/provision';
-import { readConfig } from '../../shared/config/settings';
-import { createServices } from '../../shared/services';
+import { provisionStorage } from '../../shared/adapters/cosmos/provision';
+import { readConfig } from '../../shared/core/config/settings';
+import { createServices } from '../../functions/composition-root';
 import { Env, sampleEnv, signUpBody, useEmulators } from '../support/environment';
 
 const APP_ROOT = path.join(__dirname, '../..');

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROUNDS_PER_EXECUTION, SyncRunInput } from '../../functions/sync/customer-sync';
-import { emptyCounts } from '../../shared/sync/synchronize';
+import { emptyCounts } from '../../shared/core/use-cases/synchronize';
 import { loadAppRegistrations } from '../support/functions-core-stand-in';
 import { Action, History, leafActions, OrchestratorResult, replay } from '../support/orchestration-history';
 

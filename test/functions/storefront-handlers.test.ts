@@ -4,7 +4,7 @@
  */
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from '../../functions/http/storefront';
-import type { Services } from '../../shared/services';
+import type { Services } from '../../functions/composition-root';
 import { ALL_FEATURES, createTestApp, runSync, signUpBody, useEmulators } from '../support/environment';
 
 const emulators = useEmulators();

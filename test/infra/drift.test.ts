@@ -6,7 +6,7 @@
  *   The settings are discovered by running readConfig() over a recording Proxy, not by a list kept
  *   by hand; grouped settings (Channels__{id}__*, FunctionalityProfiles__{id}__*) are discovered by
  *   seeding one member of each group and must be emitted by the stores generator.
- * - Every container of CONTAINERS (shared/storage/layout.ts) is declared in infra/modules/cosmos.bicep
+ * - Every container of CONTAINERS (shared/adapters/cosmos/layout.ts) is declared in infra/modules/cosmos.bicep
  *   with the same database and partition key, and nothing else is; the database names and the queue
  *   name defaults match the code; both queues of queueNames() are declared.
  * - Cheap structural checks a compiler would do: brackets balance, module files exist, modules get
@@ -15,8 +15,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigurationError, readConfig } from '../../shared/config/settings';
-import { CONTAINERS, ContainerSpec, queueNames } from '../../shared/storage/layout';
+import { ConfigurationError, readConfig } from '../../shared/core/config/settings';
+import { CONTAINERS, ContainerSpec, queueNames } from '../../shared/adapters/cosmos/layout';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const INFRA = path.join(ROOT, 'infra');
@@ -357,7 +357,7 @@ describe('infra drift', () => {
   const cosmosBicep = infraFile('modules/cosmos.bicep');
   const storageBicep = infraFile('modules/storage.bicep');
   const mainBicep = infraFile('main.bicep');
-  const settingsSource = fs.readFileSync(path.join(ROOT, 'shared', 'config', 'settings.ts'), 'utf8');
+  const settingsSource = fs.readFileSync(path.join(ROOT, 'shared', 'core', 'config', 'settings.ts'), 'utf8');
 
   describe('settings', () => {
     const discovered = discoverSettings(readConfig);

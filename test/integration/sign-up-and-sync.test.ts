@@ -66,7 +66,7 @@ describe('sign-up and sync against Azurite and the Cosmos server', () => {
     const { services } = await createTestApp(emulators, { Hq__servicing: 'true' });
     const body = signUpBody('svc');
     await expect(services.customers.signUp('CONTOSO', body)).rejects.toMatchObject({ code: 'HqUnavailable' });
-    const { customerIdFor } = await import('../../shared/domain/identity');
+    const { customerIdFor } = await import('../../shared/core/domain/identity');
     const id = customerIdFor('CONTOSO', body.externalIdentity as { provider: string; id: string });
     expect(await services.channel.read(id)).toBeUndefined();
     expect(await services.hq.getCustomer(id)).toBeUndefined();

@@ -19,8 +19,8 @@ import {
 } from '../../functions/http/ops-sync-status';
 import type { HttpHandler } from '../../functions/http/problem';
 import { listRunsHandler, runSyncHandler } from '../../functions/http/sync-runs';
-import { ENTITIES, STATUSES } from '../../shared/domain/operation';
-import { payloadSchemas } from '../../shared/domain/validation';
+import { ENTITIES, STATUSES } from '../../shared/core/domain/operation';
+import { payloadSchemas } from '../../shared/core/domain/validation';
 import { createTestApp, runSync, signUpBody, TestApp, useEmulators } from '../support/environment';
 import { footprint, LogCapture } from '../support/harness';
 

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import type { RunningEmulators } from '../../scripts/emulators';
-import { addressSchema, customerEditSchema, signUpSchema } from '../../shared/domain/validation';
+import { addressSchema, customerEditSchema, signUpSchema } from '../../shared/core/domain/validation';
 import { createTestApp, signUpBody, TestApp, withEmulators } from '../support/environment';
 import { footprint, LogCapture, Storefront } from '../support/harness';
 

@@ -2,7 +2,7 @@
  * Concurrency: duplicate sign-ups racing, sync activities racing, and two sync runs started at once.
  */
 import type { DurableClient } from 'durable-functions';
-import { SYNC_DEFAULTS } from '../../shared/config/settings';
+import { SYNC_DEFAULTS } from '../../shared/core/config/settings';
 import { startSyncRun } from '../../functions/sync/customer-sync';
 import { createTestApp, signUpBody, TestApp, useEmulators } from '../support/environment';
 import { footprint, quiesce } from '../support/harness';
@@ -17,7 +17,7 @@ function bodies(): Record<string, unknown>[] {
 }
 
 async function hqAccounts(app: TestApp): Promise<string[]> {
-  const { createCosmosClient, containers } = await import('../../shared/storage/cosmos');
+  const { createCosmosClient, containers } = await import('../../shared/adapters/cosmos/client');
   const client = createCosmosClient(app.config.cosmos);
   try {
     const found = await containers(client, app.config.cosmos).hqCustomers.items.query<{ accountNumber: string }>('SELECT c.accountNumber FROM c').fetchAll();

@@ -1,7 +1,7 @@
 /**
  * The fault seam itself, and the fault scenarios found by the properties, kept as plain examples.
  */
-import { customerIdFor } from '../../shared/domain/identity';
+import { customerIdFor } from '../../shared/core/domain/identity';
 import { ALL_FEATURES, runSync, signUpBody, useEmulators } from '../support/environment';
 import { createFaultyApp, LogCapture, quiesce, Storefront } from '../support/harness';
 import { InjectedFaultError } from '../support/faults';

@@ -15,9 +15,9 @@
  */
 import fc from 'fast-check';
 import type { RunningEmulators } from '../../scripts/emulators';
-import { customerIdFor, operationIdFor } from '../../shared/domain/identity';
-import type { AsyncOperation } from '../../shared/domain/operation';
-import type { HqCustomer } from '../../shared/hq/hq-service';
+import { customerIdFor, operationIdFor } from '../../shared/core/domain/identity';
+import type { AsyncOperation } from '../../shared/core/domain/operation';
+import type { HqCustomer } from '../../shared/core/use-cases/hq';
 import { withEmulators } from '../support/environment';
 import { FAULT_KINDS, FaultKind, twice } from '../support/faults';
 import { Answer, createFaultyApp, FaultyApp, footprint, LogCapture, quiesce, Storefront, syncRun } from '../support/harness';
@@ -365,7 +365,7 @@ class Model {
 }
 
 async function listHqCustomers(app: FaultyApp): Promise<HqCustomer[]> {
-  const { createCosmosClient, containers } = await import('../../shared/storage/cosmos');
+  const { createCosmosClient, containers } = await import('../../shared/adapters/cosmos/client');
   const client = createCosmosClient(app.config.cosmos);
   try {
     const { resources } = await containers(client, app.config.cosmos).hqCustomers.items.query<HqCustomer>('SELECT * FROM c').fetchAll();

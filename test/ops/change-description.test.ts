@@ -1,6 +1,6 @@
-import { describeChange } from '../../shared/ops/change-description';
-import { etagMatches, quoteEtag } from '../../shared/ops/sync-status';
-import type { CustomerProfile } from '../../shared/domain/customer';
+import { describeChange } from '../../shared/core/domain/change-description';
+import { etagMatches, quoteEtag } from '../../shared/core/use-cases/sync-status/sync-status';
+import type { CustomerProfile } from '../../shared/core/domain/customer';
 
 const profile = (extra: Partial<CustomerProfile> = {}): CustomerProfile => ({
   customerType: 'Person',

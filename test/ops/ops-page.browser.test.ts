@@ -22,7 +22,7 @@ import {
 import { json } from '../../functions/http/problem';
 import type { HttpHandler } from '../../functions/http/problem';
 import type { RunningEmulators } from '../../scripts/emulators';
-import type { Services } from '../../shared/services';
+import type { Services } from '../../functions/composition-root';
 import { createTestApp, runSync, signUpBody, TestApp, withEmulators } from '../support/environment';
 import { invocationContext, read } from './http';
 

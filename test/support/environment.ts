@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AppConfig, readConfig } from '../../shared/config/settings';
-import { createServices, ServiceOverrides, Services } from '../../shared/services';
-import { provisionStorage } from '../../shared/storage/provision';
+import { AppConfig, readConfig } from '../../shared/core/config/settings';
+import { createServices, ServiceOverrides, Services } from '../../functions/composition-root';
+import { provisionStorage } from '../../shared/adapters/cosmos/provision';
 import { RunningEmulators, startEmulators } from '../../scripts/emulators';
 
 export type Env = Record<string, string>;

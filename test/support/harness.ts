@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { RunningEmulators } from '../../scripts/emulators';
-import type { ServiceOverrides, Services } from '../../shared/services';
-import { containers, createCosmosClient } from '../../shared/storage/cosmos';
-import { createQueueServiceClient } from '../../shared/storage/queue';
+import type { ServiceOverrides, Services } from '../../functions/composition-root';
+import { containers, createCosmosClient } from '../../shared/adapters/cosmos/client';
+import { createQueueServiceClient } from '../../shared/adapters/queue/client';
 import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from '../../functions/http/storefront';
 import { createTestApp, Env, TestApp } from './environment';
 import { faultyCosmosClient, faultyQueueServiceClient, FaultPlan } from './faults';

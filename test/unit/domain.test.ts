@@ -1,10 +1,10 @@
 /** The domain without I/O: operations, statuses, validation, identities and settings. */
 import fc from 'fast-check';
-import { applyOperation, CustomerProfile, hqRuleViolation } from '../../shared/domain/customer';
-import { customerIdFor, GUID, operationIdFor, uuidV5 } from '../../shared/domain/identity';
-import { leastAdvanced, STATUSES } from '../../shared/domain/operation';
-import { parseStrict, signUpSchema, ValidationError } from '../../shared/domain/validation';
-import { ConfigurationError, readConfig } from '../../shared/config/settings';
+import { applyOperation, CustomerProfile, hqRuleViolation } from '../../shared/core/domain/customer';
+import { customerIdFor, GUID, operationIdFor, uuidV5 } from '../../shared/core/domain/identity';
+import { leastAdvanced, STATUSES } from '../../shared/core/domain/operation';
+import { parseStrict, signUpSchema, ValidationError } from '../../shared/core/domain/validation';
+import { ConfigurationError, readConfig } from '../../shared/core/config/settings';
 
 const base = { entity: 'Customer', operation: 'Create', payload: { customerType: 'Person', firstName: 'Ann', lastName: 'Lee', email: 'a@example.com' } } as const;
 

@@ -1,6 +1,6 @@
 import type { Container, PatchOperation, SqlParameter } from '@azure/cosmos';
-import { AsyncOperation, shardOf, sortKey, StagedOperation } from '../domain/operation';
-import { createIfAbsent, readVersioned, stripSystem, Versioned } from '../storage/documents';
+import { AsyncOperation, shardOf, sortKey, StagedOperation } from '../../core/domain/operation';
+import { createIfAbsent, readVersioned, stripSystem, Versioned } from './documents';
 
 /** HQ staging (`asyncOperations`): where upload puts operations and synchronize takes them from. */
 export class StagingStore {

@@ -4,8 +4,8 @@
  * operator who mistypes `status=failed` must not be shown every operation as if none failed).
  */
 import { z } from 'zod';
-import { ENTITIES, STATUSES, SyncStatus, Entity } from '../domain/operation';
-import { FieldError, ValidationError } from '../domain/validation';
+import { ENTITIES, STATUSES, SyncStatus, Entity } from '../../domain/operation';
+import { FieldError, ValidationError } from '../../domain/validation';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;

@@ -4,21 +4,21 @@
  */
 import type { CosmosClient } from '@azure/cosmos';
 import type { QueueServiceClient } from '@azure/storage-queue';
-import { ChannelStore } from './channel/channel-store';
-import { CustomerService } from './channel/customer-service';
-import { OperationQueue } from './channel/operation-queue';
-import { AppConfig, appConfig } from './config/settings';
-import { HqService } from './hq/hq-service';
-import { SyncStatusService } from './ops/sync-status';
-import { accountNumberFormat, NumberSequence } from './hq/number-sequence';
-import { containers, createCosmosClient } from './storage/cosmos';
-import { createQueueServiceClient } from './storage/queue';
-import { Distributor } from './sync/distribute';
-import { Reconciler } from './sync/reconcile';
-import { RunStore } from './sync/run-store';
-import { StagingStore } from './sync/staging-store';
-import { Synchronizer } from './sync/synchronize';
-import { Uploader } from './sync/upload';
+import { ChannelStore } from '../shared/adapters/cosmos/channel-customers';
+import { CustomerService } from '../shared/core/use-cases/customers';
+import { OperationQueue } from '../shared/adapters/queue/operation-queue';
+import { AppConfig, appConfig } from '../shared/core/config/settings';
+import { HqService } from '../shared/core/use-cases/hq';
+import { SyncStatusService } from '../shared/core/use-cases/sync-status/sync-status';
+import { accountNumberFormat, NumberSequence } from '../shared/core/use-cases/account-numbers';
+import { containers, createCosmosClient } from '../shared/adapters/cosmos/client';
+import { createQueueServiceClient } from '../shared/adapters/queue/client';
+import { Distributor } from '../shared/core/use-cases/distribute';
+import { Reconciler } from '../shared/core/use-cases/reconcile';
+import { RunStore } from '../shared/adapters/cosmos/run-log';
+import { StagingStore } from '../shared/adapters/cosmos/staging';
+import { Synchronizer } from '../shared/core/use-cases/synchronize';
+import { Uploader } from '../shared/core/use-cases/upload';
 
 export interface Services {
   config: AppConfig;

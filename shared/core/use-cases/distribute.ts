@@ -2,9 +2,9 @@
  * Distribute (job 1010): send HQ's answer back to the channel: the real account number and the
  * state of each operation, so the storefront stops showing "Pending sync".
  */
-import type { ChannelStore } from '../channel/channel-store';
+import type { ChannelStore } from '../../adapters/cosmos/channel-customers';
 import type { OperationRecord, StagedOperation } from '../domain/operation';
-import type { HqCustomer } from '../hq/hq-service';
+import type { HqCustomer } from './hq';
 
 export class Distributor {
   constructor(private readonly channel: ChannelStore) {}

@@ -1,8 +1,8 @@
 import type { Container, PatchOperation } from '@azure/cosmos';
-import type { CustomerProfile } from '../domain/customer';
-import type { ExternalIdentity } from '../domain/identity';
-import type { OperationRecord } from '../domain/operation';
-import { createIfAbsent, readVersioned, stripSystem, Versioned } from '../storage/documents';
+import type { CustomerProfile } from '../../core/domain/customer';
+import type { ExternalIdentity } from '../../core/domain/identity';
+import type { OperationRecord } from '../../core/domain/operation';
+import { createIfAbsent, readVersioned, stripSystem, Versioned } from './documents';
 
 export type { Versioned };
 

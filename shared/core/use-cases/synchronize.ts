@@ -5,9 +5,9 @@
  * before it makes the next run repeat steps that are all idempotent.
  */
 import type { StagedOperation } from '../domain/operation';
-import type { HqService } from '../hq/hq-service';
+import type { HqService } from './hq';
 import type { Distributor } from './distribute';
-import type { StagingStore } from './staging-store';
+import type { StagingStore } from '../../adapters/cosmos/staging';
 
 export interface BatchRequest {
   runId: string;

@@ -22,21 +22,21 @@
  */
 import type { Container, SqlParameter } from '@azure/cosmos';
 import { z } from 'zod';
-import type { ChannelCustomer, ChannelStore } from '../channel/channel-store';
-import type { OperationQueue } from '../channel/operation-queue';
-import type { AppConfig } from '../config/settings';
-import { applyInOrder, CUSTOMER_FIELD_NAMES, CustomerProfile } from '../domain/customer';
-import { DomainError, notFound } from '../domain/errors';
-import { GUID } from '../domain/identity';
-import { ASYNC_TABLE, Entity, OperationKind, OperationRecord, StagedOperation, sortKey as sortKeyOf, SyncStatus } from '../domain/operation';
-import { parseStrict, payloadSchemas, ValidationError } from '../domain/validation';
-import type { HqService } from '../hq/hq-service';
-import { isPreconditionFailed } from '../storage/documents';
-import { channelRecord } from '../sync/distribute';
-import type { RunStore, SyncRun } from '../sync/run-store';
-import type { StagingStore } from '../sync/staging-store';
-import type { SyncCounts, Synchronizer } from '../sync/synchronize';
-import { ChangeDescription, describeChange } from './change-description';
+import type { ChannelCustomer, ChannelStore } from '../../../adapters/cosmos/channel-customers';
+import type { OperationQueue } from '../../../adapters/queue/operation-queue';
+import type { AppConfig } from '../../config/settings';
+import { applyInOrder, CUSTOMER_FIELD_NAMES, CustomerProfile } from '../../domain/customer';
+import { DomainError, notFound } from '../../domain/errors';
+import { GUID } from '../../domain/identity';
+import { ASYNC_TABLE, Entity, OperationKind, OperationRecord, StagedOperation, sortKey as sortKeyOf, SyncStatus } from '../../domain/operation';
+import { parseStrict, payloadSchemas, ValidationError } from '../../domain/validation';
+import type { HqService } from '../hq';
+import { isPreconditionFailed } from '../../../adapters/cosmos/documents';
+import { channelRecord } from '../distribute';
+import type { RunStore, SyncRun } from '../../../adapters/cosmos/run-log';
+import type { StagingStore } from '../../../adapters/cosmos/staging';
+import type { SyncCounts, Synchronizer } from '../synchronize';
+import { ChangeDescription, describeChange } from '../../domain/change-description';
 import { encodeToken, ListQuery, SyncStatusFilter } from './list-query';
 
 export interface SyncStatusRow {

@@ -16,10 +16,10 @@ import {
   signUpSchema,
   SignUpRequest,
 } from '../domain/validation';
-import { AppliedOperation, HqCounterTakenError, HqCustomer, HqService } from '../hq/hq-service';
-import { isPreconditionFailed } from '../storage/documents';
-import type { ChannelCustomer, ChannelStore, CustomerMode, Versioned } from './channel-store';
-import type { OperationQueue } from './operation-queue';
+import { AppliedOperation, HqCounterTakenError, HqCustomer, HqService } from './hq';
+import { isPreconditionFailed } from '../../adapters/cosmos/documents';
+import type { ChannelCustomer, ChannelStore, CustomerMode, Versioned } from '../../adapters/cosmos/channel-customers';
+import type { OperationQueue } from '../../adapters/queue/operation-queue';
 
 /** What the storefront sees of a customer. */
 export interface CustomerView extends CustomerProfile {

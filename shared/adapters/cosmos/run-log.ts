@@ -1,7 +1,7 @@
 import type { Container } from '@azure/cosmos';
-import { stripSystem } from '../storage/documents';
-import type { SyncCounts } from './synchronize';
-import type { UploadResult } from './upload';
+import { stripSystem } from './documents';
+import type { SyncCounts } from '../../core/use-cases/synchronize';
+import type { UploadResult } from '../../core/use-cases/upload';
 
 export type RunStatus = 'Running' | 'Completed' | 'Failed';
 

@@ -1,5 +1,5 @@
 import type { QueueClient } from '@azure/storage-queue';
-import type { AsyncOperation } from '../domain/operation';
+import type { AsyncOperation } from '../../core/domain/operation';
 
 export interface ReceivedMessage {
   messageId: string;

@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import { isConflict, isPreconditionFailed, readVersioned } from '../storage/documents';
+import { isConflict, isPreconditionFailed, readVersioned } from '../../adapters/cosmos/documents';
 
 interface SequenceDocument {
   id: string;

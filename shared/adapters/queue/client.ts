@@ -1,6 +1,6 @@
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { DefaultAzureCredential } from '@azure/identity';
-import type { StorageConnection } from '../config/settings';
+import type { StorageConnection } from '../../core/config/settings';
 
 export function createQueueServiceClient(connection: StorageConnection): QueueServiceClient {
   if (connection.connectionString) {

@@ -6,8 +6,8 @@ import type { Container } from '@azure/cosmos';
 import { applyOperation, CustomerProfile, hqRuleViolation, InvalidOperationError } from '../domain/customer';
 import { HqUnavailableError } from '../domain/errors';
 import type { AsyncOperation } from '../domain/operation';
-import { isConflict, isPreconditionFailed, readVersioned, stripSystem } from '../storage/documents';
-import type { NumberSequence } from './number-sequence';
+import { isConflict, isPreconditionFailed, readVersioned, stripSystem } from '../../adapters/cosmos/documents';
+import type { NumberSequence } from './account-numbers';
 
 export interface HqCustomer extends CustomerProfile {
   /** The channel customer id: one HQ customer per channel customer, whatever retries happen. */

@@ -1,7 +1,7 @@
-import type { AppConfig } from '../config/settings';
-import { createCosmosClient } from './cosmos';
+import type { AppConfig } from '../../core/config/settings';
+import { createCosmosClient } from './client';
 import { CONTAINERS, queueNames } from './layout';
-import { createQueueServiceClient } from './queue';
+import { createQueueServiceClient } from '../queue/client';
 
 /**
  * Creates the databases, containers and queues the app needs, if missing. Locally and in tests

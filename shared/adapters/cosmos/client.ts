@@ -1,7 +1,7 @@
 import https from 'node:https';
 import { Container, CosmosClient, CosmosClientOptions, PluginConfig } from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
-import type { AppConfig } from '../config/settings';
+import type { AppConfig } from '../../core/config/settings';
 import { CONTAINERS, ContainerName } from './layout';
 
 const LOOPBACK = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;

@@ -12,9 +12,9 @@
  * at once per replicationCounter (`reconciledCounter`), so customers whose operations wait for an
  * operator (Failed in HQ) do not fill every run's TOP.
  */
-import { outstandingOperations } from '../channel/customer-service';
-import type { ChannelStore } from '../channel/channel-store';
-import { toStaged, type StagingStore } from './staging-store';
+import { outstandingOperations } from './customers';
+import type { ChannelStore } from '../../adapters/cosmos/channel-customers';
+import { toStaged, type StagingStore } from '../../adapters/cosmos/staging';
 
 export interface ReconcileOptions {
   /** Operations younger than this are left to their own queue message (default 5 minutes). */

@@ -3,8 +3,8 @@
  * (which fields, from what to what) or a deactivation. Old values are the customer just before the
  * operation, from HQ or from the channel, and say which.
  */
-import type { CustomerProfile } from '../domain/customer';
-import type { Entity, OperationKind } from '../domain/operation';
+import type { CustomerProfile } from './customer';
+import type { Entity, OperationKind } from './operation';
 
 export interface FieldChange {
   field: string;

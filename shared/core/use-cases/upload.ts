@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { AsyncOperation, ENTITIES, OPERATION_KINDS, sortKey, StagedOperation } from '../domain/operation';
 import { GUID } from '../domain/identity';
-import type { OperationQueue, ReceivedMessage } from '../channel/operation-queue';
-import { toStaged, type StagingStore } from './staging-store';
+import type { OperationQueue, ReceivedMessage } from '../../adapters/queue/operation-queue';
+import { toStaged, type StagingStore } from '../../adapters/cosmos/staging';
 import type { Reconciler } from './reconcile';
 
 /** A decoded operation larger than this is poison: the queue's own limit is 64 KB of base64. */
