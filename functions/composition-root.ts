@@ -1,89 +1,159 @@
 /**
- * The composition root: builds every service from the configuration. Functions get their
- * dependencies from here; tests build their own with other clients.
+ * The composition root: the one place that picks adapters and wires them into the core's use
+ * cases, from the validated configuration. `createServices` wires the Cosmos and Storage adapters
+ * (production, local, integration tests); `composeServices` wires any set of ports, so the fast
+ * and model tests build the same graph on the in-memory adapters.
  */
-import type { CosmosClient } from '@azure/cosmos';
+import type { CosmosClient, PluginConfig } from '@azure/cosmos';
 import type { QueueServiceClient } from '@azure/storage-queue';
-import { ChannelStore } from '../shared/adapters/cosmos/channel-customers';
-import { CustomerService } from '../shared/core/use-cases/customers';
-import { OperationQueue } from '../shared/adapters/queue/operation-queue';
-import { AppConfig, appConfig } from '../shared/core/config/settings';
-import { HqService } from '../shared/core/use-cases/hq';
-import { SyncStatusService } from '../shared/core/use-cases/sync-status/sync-status';
-import { accountNumberFormat, NumberSequence } from '../shared/core/use-cases/account-numbers';
+import { CosmosChannelCustomers } from '../shared/adapters/cosmos/channel-customers';
 import { containers, createCosmosClient } from '../shared/adapters/cosmos/client';
+import { CosmosHqCustomers } from '../shared/adapters/cosmos/hq-customers';
+import { CosmosNumberSequences } from '../shared/adapters/cosmos/number-sequences';
+import { provisionCosmos } from '../shared/adapters/cosmos/provision';
+import { CosmosRunLog } from '../shared/adapters/cosmos/run-log';
+import { CosmosStaging } from '../shared/adapters/cosmos/staging';
+import { CosmosSyncStatusReadModel } from '../shared/adapters/cosmos/sync-status-read-model';
 import { createQueueServiceClient } from '../shared/adapters/queue/client';
+import { StorageOperationQueue } from '../shared/adapters/queue/operation-queue';
+import { provisionQueues } from '../shared/adapters/queue/provision';
+import { AppConfig, appConfig } from '../shared/core/config/settings';
+import type { ChannelCustomers } from '../shared/core/ports/channel-customers';
+import { Clock, systemClock } from '../shared/core/ports/clock';
+import type { HqCustomers } from '../shared/core/ports/hq-customers';
+import type { NumberSequences } from '../shared/core/ports/number-sequences';
+import type { OperationQueue } from '../shared/core/ports/operation-queue';
+import type { RunLog } from '../shared/core/ports/run-log';
+import type { Staging } from '../shared/core/ports/staging';
+import type { SyncStatusReadModel } from '../shared/core/ports/sync-status-read-model';
+import { AccountNumbers, accountNumberFormat } from '../shared/core/use-cases/account-numbers';
+import { CustomerService } from '../shared/core/use-cases/customers';
 import { Distributor } from '../shared/core/use-cases/distribute';
+import { HqService } from '../shared/core/use-cases/hq';
 import { Reconciler } from '../shared/core/use-cases/reconcile';
-import { RunStore } from '../shared/adapters/cosmos/run-log';
-import { StagingStore } from '../shared/adapters/cosmos/staging';
+import { SyncStatusCommands } from '../shared/core/use-cases/sync-status/commands';
+import { SyncStatusQueries } from '../shared/core/use-cases/sync-status/queries';
 import { Synchronizer } from '../shared/core/use-cases/synchronize';
 import { Uploader } from '../shared/core/use-cases/upload';
 
+/** Every port the core needs: one adapter per port, all from one technology or all in memory. */
+export interface Ports {
+  channel: ChannelCustomers;
+  hqCustomers: HqCustomers;
+  numberSequences: NumberSequences;
+  staging: Staging;
+  queue: OperationQueue;
+  runs: RunLog;
+  syncStatusReadModel: SyncStatusReadModel;
+  clock: Clock;
+}
+
 export interface Services {
   config: AppConfig;
+  ports: Ports;
   customers: CustomerService;
   hq: HqService;
-  channel: ChannelStore;
+  channel: ChannelCustomers;
   queue: OperationQueue;
-  staging: StagingStore;
+  staging: Staging;
   uploader: Uploader;
   synchronizer: Synchronizer;
-  runs: RunStore;
-  /** The operators' view: the sync-status list, Save, Synchronize, metrics. */
-  syncStatus: SyncStatusService;
+  runs: RunLog;
+  /** The operators' "Customer synchronization status": the list, detail and metrics. */
+  syncStatus: SyncStatusQueries;
+  /** Save and Synchronize on that list. */
+  syncStatusCommands: SyncStatusCommands;
   dispose(): void;
 }
 
 export interface ServiceOverrides {
   cosmosClient?: CosmosClient;
   queueServiceClient?: QueueServiceClient;
+  /** Requests the Cosmos client the app builds sends are shown to these (the benchmark counts them). */
+  cosmosPlugins?: PluginConfig[];
   /** Lets a test or benchmark switch HQ servicing or latency without a restart. */
   hq?: { servicing?: () => boolean; latencyMs?: () => number };
   log?: (message: string) => void;
-  /** Reconciliation's grace period (tests use 0; see sync/reconcile.ts). */
+  /** Reconciliation's grace period (tests use 0; see use-cases/reconcile.ts). */
   reconcileGraceMs?: number;
 }
 
-export function createServices(config: AppConfig, overrides: ServiceOverrides = {}): Services {
-  const cosmosClient = overrides.cosmosClient ?? createCosmosClient(config.cosmos);
-  const queueService = overrides.queueServiceClient ?? createQueueServiceClient(config.asyncQueue.connection);
+/** The use cases on the given ports. */
+export function composeServices(config: AppConfig, ports: Ports, overrides: ServiceOverrides = {}, dispose: () => void = () => {}): Services {
   const log = overrides.log ?? (() => {});
-  const c = containers(cosmosClient, config.cosmos);
-
-  const queue = new OperationQueue(queueService.getQueueClient(config.asyncQueue.name), queueService.getQueueClient(config.asyncQueue.poisonName));
-  const hq = new HqService(c.hqCustomers, new NumberSequence(c.hqNumberSequences, 'customerAccount', accountNumberFormat(config.hq.accountNumberPrefix)), {
-    servicing: overrides.hq?.servicing ?? (() => config.hq.servicing),
-    latencyMs: overrides.hq?.latencyMs ?? (() => config.hq.simulatedLatencyMs),
+  const { clock } = ports;
+  const accountNumbers = new AccountNumbers(ports.numberSequences, 'customerAccount', accountNumberFormat(config.hq.accountNumberPrefix));
+  const hq = new HqService(
+    ports.hqCustomers,
+    accountNumbers,
+    {
+      servicing: overrides.hq?.servicing ?? (() => config.hq.servicing),
+      latencyMs: overrides.hq?.latencyMs ?? (() => config.hq.simulatedLatencyMs),
+    },
+    clock,
+  );
+  const synchronizer = new Synchronizer(ports.staging, hq, new Distributor(ports.channel), { maxAttempts: config.sync.maxAttempts, log }, clock);
+  const syncStatus = new SyncStatusQueries({
+    config,
+    readModel: ports.syncStatusReadModel,
+    staging: ports.staging,
+    channel: ports.channel,
+    hq,
+    queue: ports.queue,
+    runs: ports.runs,
+    clock,
   });
-  const channel = new ChannelStore(c.channelCustomers);
-  const staging = new StagingStore(c.hqOperations);
-  const synchronizer = new Synchronizer(staging, hq, new Distributor(channel), { maxAttempts: config.sync.maxAttempts, log });
-  const runs = new RunStore(c.hqSyncRuns);
+  const reconciler = new Reconciler(ports.channel, ports.staging, { graceMs: overrides.reconcileGraceMs, log });
   return {
     config,
-    customers: new CustomerService({ config, store: channel, queue, hq, log }),
+    ports,
+    customers: new CustomerService({ config, store: ports.channel, queue: ports.queue, hq, clock, log }),
     hq,
-    channel,
-    queue,
-    staging,
-    uploader: new Uploader(queue, staging, log, new Reconciler(channel, staging, { graceMs: overrides.reconcileGraceMs, log })),
+    channel: ports.channel,
+    queue: ports.queue,
+    staging: ports.staging,
+    uploader: new Uploader(ports.queue, ports.staging, clock, log, reconciler),
     synchronizer,
-    runs,
-    syncStatus: new SyncStatusService({
-      config,
-      stagingContainer: c.hqOperations,
-      channelContainer: c.channelCustomers,
-      staging,
-      channel,
-      hq,
+    runs: ports.runs,
+    syncStatus,
+    syncStatusCommands: new SyncStatusCommands({
+      readModel: ports.syncStatusReadModel,
+      staging: ports.staging,
+      channel: ports.channel,
       synchronizer,
-      queue,
-      runs,
+      queries: syncStatus,
+      clock,
       log,
     }),
-    dispose: () => cosmosClient.dispose(),
+    dispose,
   };
+}
+
+/** The use cases on Cosmos DB and Azure Storage queues, as configured. */
+export function createServices(config: AppConfig, overrides: ServiceOverrides = {}): Services {
+  const cosmosClient = overrides.cosmosClient ?? createCosmosClient(config.cosmos, { plugins: overrides.cosmosPlugins });
+  const queueService = overrides.queueServiceClient ?? createQueueServiceClient(config.asyncQueue.connection);
+  const c = containers(cosmosClient, config.cosmos);
+  const ports: Ports = {
+    channel: new CosmosChannelCustomers(c.channelCustomers),
+    hqCustomers: new CosmosHqCustomers(c.hqCustomers),
+    numberSequences: new CosmosNumberSequences(c.hqNumberSequences),
+    staging: new CosmosStaging(c.hqOperations),
+    queue: new StorageOperationQueue(queueService.getQueueClient(config.asyncQueue.name), queueService.getQueueClient(config.asyncQueue.poisonName)),
+    runs: new CosmosRunLog(c.hqSyncRuns),
+    syncStatusReadModel: new CosmosSyncStatusReadModel(c.hqOperations, c.channelCustomers),
+    clock: systemClock,
+  };
+  return composeServices(config, ports, overrides, () => cosmosClient.dispose());
+}
+
+/**
+ * Creates the databases, containers and queues the app needs, if missing. Locally and in tests
+ * this runs before the app starts; in Azure, infra/ declares the same resources.
+ */
+export async function provisionStorage(config: Pick<AppConfig, 'cosmos' | 'asyncQueue'>): Promise<void> {
+  await provisionCosmos(config.cosmos);
+  await provisionQueues(config.asyncQueue);
 }
 
 let shared: Services | undefined;

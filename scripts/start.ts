@@ -10,7 +10,7 @@ import { startEmulators } from './emulators';
 import { startLocalHost } from './local-host';
 import { loadLocalSettings } from './local-host/settings';
 import { readConfig } from '../shared/core/config/settings';
-import { provisionStorage } from '../shared/adapters/cosmos/provision';
+import { provisionStorage } from '../functions/composition-root';
 
 const root = path.resolve(__dirname, '..', '..');
 const log = (line: string) => console.log(line);

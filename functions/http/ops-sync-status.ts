@@ -1,7 +1,7 @@
 /**
  * The operators' "Customer synchronization status" API: list, detail, Save, Synchronize, and
- * the metrics and configuration the page shows above the list. Thin adapters over
- * `shared/ops/sync-status.ts`.
+ * the metrics and configuration the page shows above the list. Thin adapters over the core's
+ * sync-status queries and commands; the ETag/If-Match handling is HTTP's (etag.ts).
  */
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
@@ -9,6 +9,8 @@ import { DomainError } from '../../shared/core/domain/errors';
 import { parseListQuery } from '../../shared/core/use-cases/sync-status/list-query';
 import { configView } from '../../shared/core/use-cases/config-view';
 import type { Services } from '../composition-root';
+import type { OperationDetail } from '../../shared/core/use-cases/sync-status/queries';
+import { ifMatchCheck, quoteEtag } from './etag';
 import { HttpHandler, json, readJson, withProblems } from './problem';
 import { SYNC_INSTANCE_ID } from '../sync/customer-sync';
 
@@ -34,29 +36,33 @@ export function listSyncStatusHandler(services: () => Services): HttpHandler {
 
 export function getSyncStatusHandler(services: () => Services): HttpHandler {
   return withProblems(async (request) => {
-    const detail = await services().syncStatus.detail(request.params.operationId);
-    return json(200, detail, detail.etag ? { etag: detail.etag } : {});
+    return detailResponse(await services().syncStatus.detail(request.params.operationId));
   });
 }
 
 export function saveSyncStatusHandler(services: () => Services): HttpHandler {
   return withProblems(async (request) => {
     const body = await readJson(request);
-    const ifMatch = request.headers.get('if-match')?.trim() || undefined;
-    const detail = await services().syncStatus.save(request.params.operationId, ifMatch, body);
-    return json(200, detail, detail.etag ? { etag: detail.etag } : {});
+    const expected = ifMatchCheck(request.headers.get('if-match'));
+    return detailResponse(await services().syncStatusCommands.save(request.params.operationId, expected, body));
   });
 }
 
 export function synchronizeOperationHandler(services: () => Services, syncRunActive: SyncRunActive): HttpHandler {
   return withProblems(async (request, context) => {
-    const result = await services().syncStatus.synchronize(request.params.operationId, async () => {
+    const result = await services().syncStatusCommands.synchronize(request.params.operationId, async () => {
       if (await syncRunActive(request, context)) {
         throw new DomainError('Conflict', 'a sync run is processing operations now; synchronize when it has finished', { reason: 'SyncRunning' });
       }
     });
     return json(200, result);
   });
+}
+
+/** The detail with its version as the ETag header and an `etag` field (the page sends it back in If-Match). */
+function detailResponse({ version, ...detail }: OperationDetail) {
+  const etag = version === null ? null : quoteEtag(version);
+  return json(200, { ...detail, etag }, etag ? { etag } : {});
 }
 
 export function metricsHandler(services: () => Services): HttpHandler {

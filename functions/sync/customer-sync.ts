@@ -1,16 +1,16 @@
 /**
- * The sync run as a durable orchestration: upload (P-job), then rounds of synchronize batches
- * fanned out over customer groups (each batch also distributes its results, job 1010), until
- * nothing is left. One instance id makes it a singleton: a run never overlaps another.
+ * The sync run on Durable Functions: the orchestration that drives the core's sync pass, its
+ * activities, the timer and the singleton start.
  */
 import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
-import type { ActivityHandler, DurableClient, OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import type { ActivityHandler, DurableClient, OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { AppConfig } from '../../shared/core/config/settings';
+import type { SyncRun } from '../../shared/core/domain/sync-run';
+import type { BatchRequest } from '../../shared/core/use-cases/synchronize';
+import { STEP_RETRY, SyncPassInput, syncPass, SyncStep, StepResult } from '../../shared/core/use-cases/sync-pass';
+import type { UploadOptions } from '../../shared/core/use-cases/upload';
 import type { Services } from '../composition-root';
-import { newRun, SyncRun, withUpload } from '../../shared/adapters/cosmos/run-log';
-import { addCounts, BatchRequest, emptyCounts, SyncCounts } from '../../shared/core/use-cases/synchronize';
-import type { UploadResult } from '../../shared/core/use-cases/upload';
 
 export const SYNC_ORCHESTRATION = 'customerSync';
 export const SYNC_INSTANCE_ID = 'customerSync';
@@ -20,62 +20,56 @@ export const ACTIVITY = {
   record: 'recordSyncRun',
 } as const;
 
-export interface SyncRunInput {
-  trigger: 'timer' | 'http' | string;
-  settings: AppConfig['sync'];
-  /** Carried over by continue-as-new, which keeps each execution's history short. */
-  run?: SyncRun;
-}
+export type SyncRunInput = SyncPassInput;
 
-/** Rounds per execution before continuing as new: bounds the history a replay walks. */
-export const ROUNDS_PER_EXECUTION = 20;
-
-function retryPolicy(): df.RetryOptions {
-  const retry = new df.RetryOptions(1000, 4);
-  retry.backoffCoefficient = 2;
-  retry.maxRetryIntervalInMilliseconds = 30_000;
+/** The core's step retry policy, as the Durable extension takes it. */
+function retryOptions(): df.RetryOptions {
+  const retry = new df.RetryOptions(STEP_RETRY.firstRetryIntervalMs, STEP_RETRY.maxAttempts);
+  retry.backoffCoefficient = STEP_RETRY.backoffCoefficient;
+  retry.maxRetryIntervalInMilliseconds = STEP_RETRY.maxRetryIntervalMs;
   return retry;
 }
 
+/** Each step of the pass as the activities that run it. */
+function activitiesFor(context: OrchestrationContext, step: SyncStep): Task {
+  const retry = retryOptions();
+  switch (step.kind) {
+    case 'record':
+      return context.df.callActivity(ACTIVITY.record, step.run);
+    case 'upload':
+      return context.df.callActivityWithRetry(ACTIVITY.upload, retry, step.options);
+    case 'synchronize':
+      return context.df.Task.all(step.batches.map((batch) => context.df.callActivityWithRetry(ACTIVITY.synchronize, retry, batch)));
+  }
+}
+
+/**
+ * The sync pass of the core (use-cases/sync-pass.ts) as a durable orchestration: each step is
+ * scheduled as activities, a failed step is thrown back into the pass (which records the failed
+ * run), and a long pass continues as new to keep its history short. One instance id makes it a
+ * singleton: a run never overlaps another.
+ */
 export const customerSyncOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput() as SyncRunInput;
-  const { settings } = input;
-  const now = () => context.df.currentUtcDateTime.toISOString();
-  let run = input.run ?? newRun(`${context.df.instanceId}@${now()}`, context.df.instanceId, input.trigger, now());
-  const retry = retryPolicy();
-
-  try {
-    if (!input.run) {
-      yield context.df.callActivity(ACTIVITY.record, run);
-      const upload: UploadResult = yield context.df.callActivityWithRetry(ACTIVITY.upload, retry, { maxMessages: settings.maxMessagesPerRun });
-      run = withUpload(run, upload);
+  const pass = syncPass(input, { instanceId: context.df.instanceId, now: () => context.df.currentUtcDateTime.toISOString() });
+  let next = pass.next();
+  while (!next.done) {
+    let result: StepResult;
+    try {
+      result = yield activitiesFor(context, next.value);
+    } catch (error) {
+      next = pass.throw(error);
+      continue;
     }
-    for (let round = 0; round < ROUNDS_PER_EXECUTION; round++) {
-      const groups = settings.maxParallelBatches;
-      const batches = Array.from({ length: groups }, (_, group) => {
-        const request: BatchRequest = { runId: run.id, group, groups, batchSize: settings.batchSize };
-        return context.df.callActivityWithRetry(ACTIVITY.synchronize, retry, request);
-      });
-      const results: SyncCounts[] = yield context.df.Task.all(batches);
-      const total = results.reduce(addCounts, emptyCounts());
-      run = { ...run, ...addCounts(run, total), rounds: run.rounds + 1 };
-      if (total.completed + total.failed + total.waiting === 0) {
-        run = { ...run, status: 'Completed', finishedAt: now() };
-        yield context.df.callActivity(ACTIVITY.record, run);
-        return run;
-      }
-    }
-    context.df.continueAsNew({ ...input, run });
-    return run;
-  } catch (error) {
-    run = { ...run, status: 'Failed', finishedAt: now(), error: (error as Error).message ?? String(error) };
-    yield context.df.callActivity(ACTIVITY.record, run);
-    throw error;
+    next = pass.next(result);
   }
+  const { run, finished } = next.value;
+  if (!finished) context.df.continueAsNew({ ...input, run });
+  return run;
 };
 
 export function uploadActivity(services: () => Services): ActivityHandler {
-  return async (input: unknown) => services().uploader.upload({ maxMessages: (input as { maxMessages: number }).maxMessages });
+  return async (input: unknown) => services().uploader.upload(input as UploadOptions);
 }
 
 export function synchronizeActivity(services: () => Services): ActivityHandler {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { encodeMessage } from '../../shared/adapters/queue/operation-queue';
-import { signUpOperations } from '../../shared/core/use-cases/customers';
+import { signUpOperations } from '../../shared/core/domain/channel-customer';
 import { customerIdFor } from '../../shared/core/domain/identity';
 import { parseStrict, signUpSchema } from '../../shared/core/domain/validation';
 
@@ -27,7 +27,7 @@ export function bareSignUp(channelId: string, n: number): { doc: Record<string, 
   const request = parseStrict(signUpSchema, signUpBody(n));
   const customerId = customerIdFor(channelId, request.externalIdentity);
   const custAccountAsync = randomUUID();
-  const [op] = signUpOperations({ customerId, channelId, custAccountAsync, customerAccount: null }, request);
+  const [op] = signUpOperations({ customerId, channelId, custAccountAsync, customerAccount: null }, request, new Date().toISOString());
   const { externalIdentity, addresses: _a, contacts: _c, affiliations: _f, attributes: _t, ...fields } = request;
   const doc = {
     ...fields,

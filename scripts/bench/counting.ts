@@ -5,7 +5,7 @@
  * account's RU bill) pay for.
  */
 import { PluginConfig, PluginOn } from '@azure/cosmos';
-import type { OperationQueue } from '../../shared/adapters/queue/operation-queue';
+import type { OperationQueue } from '../../shared/core/ports/operation-queue';
 
 export interface RequestTally {
   total: number;

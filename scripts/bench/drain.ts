@@ -1,16 +1,12 @@
 /**
  * Drain figures (DESIGN.md section 8, second and third bullets): a queued backlog synchronized
- * into HQ, timed from the first upload receive to the last synchronize round, exactly as the
- * `customerSync` orchestration drives its activities (record run, upload, rounds of
- * `maxParallelBatches` synchronize batches until a round moves nothing, record run).
+ * into HQ, timed from the first upload receive to the last synchronize round, by the core's one
+ * sync pass (use-cases/sync-pass.ts) with the use cases called directly: the same steps, end
+ * condition and retry policy as the `customerSync` orchestration.
  */
-import { randomUUID } from 'node:crypto';
-import { InvocationContext } from '@azure/functions';
 import type { RunningEmulators } from '../emulators';
-import { synchronizeActivity, uploadActivity } from '../../functions/sync/customer-sync';
-import { newRun, withUpload } from '../../shared/adapters/cosmos/run-log';
-import { addCounts, BatchRequest, emptyCounts, SyncCounts } from '../../shared/core/use-cases/synchronize';
-import type { UploadResult } from '../../shared/core/use-cases/upload';
+import { addCounts, emptyCounts, SyncCounts, UploadResult } from '../../shared/core/domain/sync-run';
+import { runSyncPass, SyncSteps } from '../../shared/core/use-cases/sync-pass';
 import { BenchApp, createBenchApp } from './app';
 import { signUpBody } from './backlog';
 import { perUnit, RequestTally, round } from './counting';
@@ -20,10 +16,6 @@ import { collectGarbage, MemoryPeak, MemorySampler } from './memory';
 import type { BenchOptions } from './options';
 import type { Progress } from './progress';
 import type { Row } from './report';
-import { withRetry } from './retry';
-
-/** The orchestration's activity retry policy (functions/sync/customer-sync.ts): 4 tries from 1 s, doubling. */
-const ACTIVITY_RETRY = { attempts: 4, firstDelayMs: 1000 };
 
 /** Seeding is not measured: it only has to be quick, so it runs wider than the sign-up figures. */
 const SEED_CONCURRENCY = 48;
@@ -62,46 +54,41 @@ export async function seedBacklog(app: BenchApp, count: number, progress: Progre
 /** Drains the app's queued backlog the way the orchestration does, counting requests and memory. */
 export async function drainApp(app: BenchApp, expected: number, progress: Progress, label: string, timeoutMs: number): Promise<DrainMeasurement> {
   const { sync } = app.config;
-  const services = () => app.services;
-  const upload = uploadActivity(services);
-  const synchronize = synchronizeActivity(services);
-  const context = new InvocationContext({ functionName: 'bench', logHandler: () => {} });
   // A full GC first, so the drain's memory peak is its own and not the seeding's garbage.
   collectGarbage();
   app.counter.reset();
   const memory = new MemorySampler();
   memory.start(100);
-  const deadline = Date.now() + timeoutMs;
   const phase = progress.phase(`drain ${label}: ${expected} operations`, expected * 2);
 
   const t0 = performance.now();
-  let run = newRun(`bench-${randomUUID()}`, 'bench', 'bench', new Date().toISOString());
-  await app.services.runs.save(run);
-  let activityRetries = 0;
-  const onRetry = () => activityRetries++;
-  const uploaded = (await withRetry(() => upload({ maxMessages: sync.maxMessagesPerRun }, context), { ...ACTIVITY_RETRY, onRetry })) as UploadResult;
-  run = withUpload(run, uploaded);
-  phase.tick(uploaded.received);
-  const t1 = performance.now();
+  let t1 = t0;
+  let uploaded: UploadResult = { received: 0, uploaded: 0, duplicates: 0, poisoned: 0, errors: 0 };
   let total = emptyCounts();
-  let rounds = 0;
-  // Bounded: every round either moves operations or ends the loop; the cap and the deadline
-  // catch a round that keeps moving without finishing (it would be a bug worth seeing).
-  const maxRounds = Math.ceil(expected / sync.batchSize) * 3 + 20;
-  while (rounds < maxRounds && Date.now() < deadline) {
-    rounds++;
-    const batches = Array.from({ length: sync.maxParallelBatches }, (_, group) => {
-      const request: BatchRequest = { runId: run.id, group, groups: sync.maxParallelBatches, batchSize: sync.batchSize };
-      return withRetry(() => synchronize(request, context) as Promise<SyncCounts>, { ...ACTIVITY_RETRY, onRetry });
-    });
-    const results = await Promise.all(batches);
-    const moved = results.reduce(addCounts, emptyCounts());
-    total = addCounts(total, moved);
-    phase.tick(moved.completed + moved.failed);
-    if (moved.completed + moved.failed + moved.waiting === 0) break;
-  }
-  run = { ...run, ...addCounts(run, total), rounds, status: 'Completed', finishedAt: new Date().toISOString() };
-  await app.services.runs.save(run);
+  let activityRetries = 0;
+  // The app's own use cases, watched: the upload's result and each batch's counts as they come.
+  const steps: SyncSteps = {
+    runs: app.services.runs,
+    uploader: {
+      upload: async (options) => {
+        uploaded = await app.services.uploader.upload(options);
+        phase.tick(uploaded.received);
+        t1 = performance.now();
+        return uploaded;
+      },
+    },
+    synchronizer: {
+      synchronizeBatch: async (request) => {
+        if (performance.now() - t0 > timeoutMs) throw new Error(`drain ${label}: over ${timeoutMs} ms`);
+        const moved = await app.services.synchronizer.synchronizeBatch(request);
+        total = addCounts(total, moved);
+        phase.tick(moved.completed + moved.failed);
+        return moved;
+      },
+    },
+  };
+  const run = await runSyncPass(steps, { trigger: 'bench', settings: sync }, { instanceId: 'bench', onRetry: () => activityRetries++ });
+  const rounds = run.rounds;
   const t2 = performance.now();
   const peak = memory.stop();
   const elapsedMs = t2 - t0;

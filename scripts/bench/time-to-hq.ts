@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { RunningEmulators } from '../emulators';
 import { LocalHost, startLocalHost } from '../local-host';
 import { AppConfig, readConfig } from '../../shared/core/config/settings';
-import { provisionStorage } from '../../shared/adapters/cosmos/provision';
+import { provisionStorage } from '../../functions/composition-root';
 import { benchEnv, dropStores } from './app';
 import { signUpBody } from './backlog';
 import { startSignUpFloorServer } from './floors';

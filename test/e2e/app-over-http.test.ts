@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { LocalHost, startLocalHost } from '../../scripts/local-host';
-import { provisionStorage } from '../../shared/adapters/cosmos/provision';
+import { provisionStorage } from '../../functions/composition-root';
 import { readConfig } from '../../shared/core/config/settings';
 import { createServices } from '../../functions/composition-root';
 import { Env, sampleEnv, signUpBody, useEmulators } from '../support/environment';

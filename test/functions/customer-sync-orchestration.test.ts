@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROUNDS_PER_EXECUTION, SyncRunInput } from '../../functions/sync/customer-sync';
-import { emptyCounts } from '../../shared/core/use-cases/synchronize';
+import type { SyncRunInput } from '../../functions/sync/customer-sync';
+import { emptyCounts } from '../../shared/core/domain/sync-run';
+import { ROUNDS_PER_EXECUTION } from '../../shared/core/use-cases/sync-pass';
 import { loadAppRegistrations } from '../support/functions-core-stand-in';
 import { Action, History, leafActions, OrchestratorResult, replay } from '../support/orchestration-history';
 

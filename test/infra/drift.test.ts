@@ -16,7 +16,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigurationError, readConfig } from '../../shared/core/config/settings';
-import { CONTAINERS, ContainerSpec, queueNames } from '../../shared/adapters/cosmos/layout';
+import { CONTAINERS, ContainerSpec } from '../../shared/adapters/cosmos/layout';
+import { queueNames } from '../../shared/adapters/queue/provision';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const INFRA = path.join(ROOT, 'infra');

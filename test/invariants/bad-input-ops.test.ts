@@ -74,8 +74,8 @@ beforeAll(async () => {
   failed = await fixture(failed.operationId);
   expect(failed.etag).not.toBe(staleEtag);
   completed = await fixture(done.operations[0].operationId);
-  const { resources } = await app.services.staging.query<{ id: string }>('SELECT c.id FROM c WHERE IS_DEFINED(c.poison)', []);
-  poison = resources[0].id;
+  const failedRows = await app.services.ports.syncStatusReadModel.stagedOperations({ status: 'Failed' }, { top: 100 });
+  poison = failedRows.find((row) => row.poison)!.id;
   expect(poison).toMatch(/^poison-/);
 }, 60_000);
 

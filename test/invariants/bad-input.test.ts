@@ -108,7 +108,7 @@ describe('poison messages', () => {
     const result = await app.services.uploader.upload({ maxMessages: 100 });
     expect(result).toMatchObject({ uploaded: 1, poisoned: 1 });
     expect(await app.services.queue.approximateDepth()).toEqual({ queued: 0, poisoned: 1 });
-    const { resources } = await app.services.staging.query<{ status: string; lastError: string }>('SELECT * FROM c WHERE c.status = @s', [{ name: '@s', value: 'Failed' }]);
+    const resources = await app.services.ports.syncStatusReadModel.stagedOperations({ status: 'Failed' }, { top: 100 });
     expect(resources).toEqual([expect.objectContaining({ status: 'Failed', lastError: expect.stringContaining(reason.split(' ')[0] === 'over' ? 'size limit' : reason === 'not JSON' ? 'not JSON' : 'wrong schema') })]);
   });
 });

@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import type { RunningEmulators } from '../../scripts/emulators';
 import { customerIdFor, operationIdFor } from '../../shared/core/domain/identity';
 import type { AsyncOperation } from '../../shared/core/domain/operation';
-import type { HqCustomer } from '../../shared/core/use-cases/hq';
+import type { HqCustomer } from '../../shared/core/domain/hq-customer';
 import { withEmulators } from '../support/environment';
 import { FAULT_KINDS, FaultKind, twice } from '../support/faults';
 import { Answer, createFaultyApp, FaultyApp, footprint, LogCapture, quiesce, Storefront, syncRun } from '../support/harness';

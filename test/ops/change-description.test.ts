@@ -1,5 +1,7 @@
 import { describeChange } from '../../shared/core/domain/change-description';
-import { etagMatches, quoteEtag } from '../../shared/core/use-cases/sync-status/sync-status';
+import { ifMatchCheck, quoteEtag } from '../../functions/http/etag';
+
+const etagMatches = (ifMatch: string, version: string) => ifMatchCheck(ifMatch)!(version);
 import type { CustomerProfile } from '../../shared/core/domain/customer';
 
 const profile = (extra: Partial<CustomerProfile> = {}): CustomerProfile => ({

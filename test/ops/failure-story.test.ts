@@ -34,7 +34,7 @@ test('a sign-up HQ rejects fails after Sync__maxAttempts runs, then Save and Syn
 
     // Each run tries once more, until the attempts are used up; further runs leave it alone.
     for (let run = 1; run <= 4; run++) {
-      await runSync(app.services, `story-run-${run}`);
+      await runSync(app.services);
       const staged = await app.services.staging.read(customer.customerId, create);
       expect(staged?.doc).toMatchObject({ status: 'Failed', attempts: Math.min(run, 3) });
     }

@@ -11,7 +11,7 @@ import {
   synchronizeOperationHandler,
 } from '../../functions/http/ops-sync-status';
 import type { RunningEmulators } from '../../scripts/emulators';
-import type { CustomerView } from '../../shared/core/use-cases/customers';
+import type { CustomerView } from '../../shared/core/domain/channel-customer';
 import type { Services } from '../../functions/composition-root';
 import { createTestApp, runSync, signUpBody, TestApp, withEmulators } from '../support/environment';
 import { call, httpRequest } from './http';
@@ -248,7 +248,7 @@ describe('POST /api/ops/customer-sync-status/{operationId}/synchronize', () => {
 describe('GET /api/ops/metrics and /api/ops/config, and the page', () => {
   test('metrics: counts by status, oldest pending age, queue depth, last run', async () => {
     await app.services.runs.save({
-      ...(await import('../../shared/adapters/cosmos/run-log')).newRun('run-1', 'customerSync', 'http', new Date().toISOString()),
+      ...(await import('../../shared/core/domain/sync-run')).newRun('run-1', 'customerSync', 'http', new Date().toISOString()),
       status: 'Completed',
     });
     const answer = await call(metricsHandler(services), httpRequest('GET', '/api/ops/metrics'));

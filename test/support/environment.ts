@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppConfig, readConfig } from '../../shared/core/config/settings';
 import { createServices, ServiceOverrides, Services } from '../../functions/composition-root';
-import { provisionStorage } from '../../shared/adapters/cosmos/provision';
+import { provisionStorage } from '../../functions/composition-root';
 import { RunningEmulators, startEmulators } from '../../scripts/emulators';
+import { runSyncPass } from '../../shared/core/use-cases/sync-pass';
 
 export type Env = Record<string, string>;
 
@@ -94,22 +95,8 @@ export function signUpBody(n: number | string, extra: Record<string, unknown> = 
   };
 }
 
-/**
- * A sync run driven directly through the services, the way the orchestration drives the
- * activities: upload, then rounds of batches over every customer group until nothing moves.
- */
-export async function runSync(services: Services, runId = `test-${randomUUID()}`): Promise<{ uploaded: number; completed: number; failed: number }> {
-  const { batchSize, maxParallelBatches: groups, maxMessagesPerRun } = services.config.sync;
-  const upload = await services.uploader.upload({ maxMessages: maxMessagesPerRun });
-  let completed = 0;
-  let failed = 0;
-  for (;;) {
-    const results = await Promise.all(
-      Array.from({ length: groups }, (_, group) => services.synchronizer.synchronizeBatch({ runId, group, groups, batchSize })),
-    );
-    const moved = results.reduce((n, r) => n + r.completed + r.failed + r.waiting, 0);
-    completed += results.reduce((n, r) => n + r.completed, 0);
-    failed += results.reduce((n, r) => n + r.failed, 0);
-    if (moved === 0) return { uploaded: upload.uploaded, completed, failed };
-  }
+/** The core's sync pass with the use cases called directly; a failed step is retried at once. */
+export async function runSync(services: Services): Promise<{ uploaded: number; completed: number; failed: number }> {
+  const run = await runSyncPass(services, { trigger: 'test', settings: services.config.sync }, { instanceId: `test-${randomUUID()}`, sleep: async () => {} });
+  return { uploaded: run.uploaded, completed: run.completed, failed: run.failed };
 }

@@ -9,6 +9,7 @@ import type { ServiceOverrides, Services } from '../../functions/composition-roo
 import { containers, createCosmosClient } from '../../shared/adapters/cosmos/client';
 import { createQueueServiceClient } from '../../shared/adapters/queue/client';
 import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from '../../functions/http/storefront';
+import { runSyncPass } from '../../shared/core/use-cases/sync-pass';
 import { createTestApp, Env, TestApp } from './environment';
 import { faultyCosmosClient, faultyQueueServiceClient, FaultPlan } from './faults';
 
@@ -127,23 +128,17 @@ export class Storefront {
 }
 
 /**
- * One sync run as the orchestration drives it (upload, then rounds of batches over every group),
- * with a short visibility timeout: a message whose upload failed is delivered again after 1 s
- * instead of 5 minutes, so tests can wait for redelivery.
+ * One sync pass (the core's, as the orchestration runs it) with a short visibility timeout: a
+ * message whose upload failed is delivered again after 1 s instead of 5 minutes, so tests can
+ * wait for redelivery.
  */
 export async function syncRun(services: Services, visibilityTimeoutSeconds = 1): Promise<{ uploaded: number; moved: number }> {
-  const { batchSize, maxParallelBatches: groups } = services.config.sync;
-  const upload = await services.uploader.upload({ maxMessages: 1000, visibilityTimeoutSeconds });
-  const runId = `test-${randomUUID()}`;
-  let moved = 0;
-  for (;;) {
-    const results = await Promise.all(
-      Array.from({ length: groups }, (_, group) => services.synchronizer.synchronizeBatch({ runId, group, groups, batchSize })),
-    );
-    const round = results.reduce((n, r) => n + r.completed + r.failed + r.waiting, 0);
-    moved += round;
-    if (round === 0) return { uploaded: upload.uploaded, moved };
-  }
+  const run = await runSyncPass(
+    services,
+    { trigger: 'test', settings: services.config.sync, upload: { maxMessages: 1000, visibilityTimeoutSeconds } },
+    { instanceId: `test-${randomUUID()}`, sleep: async () => {} },
+  );
+  return { uploaded: run.uploaded, moved: run.completed + run.failed + run.waiting };
 }
 
 /** Runs sync until two consecutive runs move nothing and the queue is empty: where invariants are checked. */

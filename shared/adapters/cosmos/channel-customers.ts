@@ -1,37 +1,18 @@
+/**
+ * The channel's customers container, partitioned by id. Reads and writes are point operations;
+ * the queries serve reconciliation and the account-number lookup only.
+ */
 import type { Container, PatchOperation } from '@azure/cosmos';
-import type { CustomerProfile } from '../../core/domain/customer';
-import type { ExternalIdentity } from '../../core/domain/identity';
+import type { ChannelCustomer } from '../../core/domain/channel-customer';
 import type { OperationRecord } from '../../core/domain/operation';
-import { createIfAbsent, readVersioned, stripSystem, Versioned } from './documents';
-
-export type { Versioned };
-
-export type CustomerMode = 'async' | 'realtime';
-
-/** The channel's customer: its current values as the storefront sees them, and its operations. */
-export interface ChannelCustomer extends CustomerProfile {
-  id: string;
-  channelId: string;
-  externalIdentity: ExternalIdentity;
-  custAccountAsync: string | null;
-  accountNumber: string | null;
-  mode: CustomerMode;
-  /** The last replicationCounter handed out for this customer. */
-  replicationCounter: number;
-  /** The last replicationCounter HQ has applied, as distributed back; below replicationCounter = outstanding. */
-  hqAppliedCounter: number;
-  /** Keyed by operationId, so distribution can update one with a single patch. */
-  operations: Record<string, OperationRecord>;
-  createdAt: string;
-  updatedAt: string;
-  /** The replicationCounter up to which reconciliation made sure every operation is staged (reconcile.ts). */
-  reconciledCounter?: number;
-}
+import type { ChannelCustomers, DistributedState } from '../../core/ports/channel-customers';
+import type { Versioned } from '../../core/ports/errors';
+import { createIfAbsent, readVersioned, replaceIfMatch, stripSystem, versionedOf } from './documents';
 
 /** Cosmos limits one patch request to 10 operations. */
 const PATCH_LIMIT = 10;
 
-export class ChannelStore {
+export class CosmosChannelCustomers implements ChannelCustomers {
   constructor(private readonly customers: Container) {}
 
   /** Creates the customer; `false` when one with the same id already exists. */
@@ -53,8 +34,7 @@ export class ChannelStore {
         ],
       })
       .fetchAll();
-    const found = resources[0];
-    return found ? { doc: stripSystem(found), etag: (found as { _etag?: string })._etag ?? '' } : undefined;
+    return resources[0] && versionedOf(resources[0]);
   }
 
   /** How many customers the channel has; with `synced`, only those that have their HQ account number. */
@@ -64,12 +44,8 @@ export class ChannelStore {
     return resources[0] ?? 0;
   }
 
-  /** Replaces the customer if nobody changed it since `etag`; throws a 412 error otherwise. */
-  async replace(customer: ChannelCustomer, etag: string): Promise<Versioned<ChannelCustomer>> {
-    const { resource, etag: next } = await this.customers
-      .item(customer.id, customer.id)
-      .replace<ChannelCustomer>(customer, { accessCondition: { type: 'IfMatch', condition: etag } });
-    return { doc: stripSystem(resource!), etag: next };
+  replace(customer: ChannelCustomer, etag: string): Promise<Versioned<ChannelCustomer>> {
+    return replaceIfMatch(this.customers, customer, customer.id, etag, `channel customer ${customer.id}`);
   }
 
   /**
@@ -102,7 +78,7 @@ export class ChannelStore {
    */
   async recordDistribution(
     customerId: string,
-    hq: { accountNumber: string; appliedCounter: number } | undefined,
+    hq: DistributedState | undefined,
     operations: OperationRecord[],
   ): Promise<void> {
     const patches: PatchOperation[] = operations.map((op) => ({ op: 'set', path: `/operations/${op.operationId}`, value: op }));

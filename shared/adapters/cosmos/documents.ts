@@ -1,14 +1,25 @@
-/** Helpers for Cosmos documents and the HTTP status codes Cosmos reports on errors. */
+/**
+ * Cosmos documents: point reads, conditional writes, and the translation of Cosmos' status codes
+ * into the core's errors (409 AlreadyExistsError, 412 StaleVersionError). Nothing above the
+ * adapters sees a status code.
+ */
 import type { Container, ItemDefinition } from '@azure/cosmos';
-/** Cosmos answers with HTTP status codes on its errors; these name the ones the adapters act on. */
-export function cosmosStatus(error: unknown): number | undefined {
+import { AlreadyExistsError, StaleVersionError, Versioned } from '../../core/ports/errors';
+
+function cosmosStatus(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? code : undefined;
 }
 
-export const isConflict = (error: unknown) => cosmosStatus(error) === 409;
-export const isNotFound = (error: unknown) => cosmosStatus(error) === 404;
-export const isPreconditionFailed = (error: unknown) => cosmosStatus(error) === 412;
+const isNotFound = (error: unknown) => cosmosStatus(error) === 404;
+
+/** Rethrows a Cosmos conflict (409) or precondition failure (412) as the core's error for it. */
+export function translated(error: unknown, what: string): unknown {
+  const status = cosmosStatus(error);
+  if (status === 409) return new AlreadyExistsError(what);
+  if (status === 412) return new StaleVersionError(what);
+  return error;
+}
 
 /** Cosmos system properties (_etag, _ts...) are storage detail, not part of the record. */
 export function stripSystem<T extends object>(doc: T): T {
@@ -17,10 +28,9 @@ export function stripSystem<T extends object>(doc: T): T {
   return copy as T;
 }
 
-/** A document with the ETag to make a conditional write against it. */
-export interface Versioned<T> {
-  doc: T;
-  etag: string;
+/** A document from a query, with the ETag Cosmos returns in its `_etag`. */
+export function versionedOf<T extends object>(found: T): Versioned<T> {
+  return { doc: stripSystem(found), etag: (found as { _etag?: string })._etag ?? '' };
 }
 
 /** A point read (the cheapest Cosmos request); undefined when there is no such document. */
@@ -40,7 +50,33 @@ export async function createIfAbsent<T extends ItemDefinition>(container: Contai
     await container.items.create(doc);
     return true;
   } catch (error) {
-    if (isConflict(error)) return false;
+    if (translated(error, 'document') instanceof AlreadyExistsError) return false;
     throw error;
+  }
+}
+
+/** Creates the document; AlreadyExistsError when one with the same id is there. */
+export async function create<T extends ItemDefinition>(container: Container, doc: T, what: string): Promise<T> {
+  try {
+    const { resource } = await container.items.create<T>(doc);
+    return stripSystem(resource!);
+  } catch (error) {
+    throw translated(error, what);
+  }
+}
+
+/** Replaces the document if it is still at `etag`; StaleVersionError otherwise. */
+export async function replaceIfMatch<T extends ItemDefinition>(
+  container: Container,
+  doc: T & { id: string },
+  partitionKey: string,
+  etag: string,
+  what: string,
+): Promise<Versioned<T>> {
+  try {
+    const { resource, etag: next } = await container.item(doc.id, partitionKey).replace<T>(doc, { accessCondition: { type: 'IfMatch', condition: etag } });
+    return { doc: stripSystem(resource!), etag: next };
+  } catch (error) {
+    throw translated(error, what);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Every Cosmos container and queue the app uses, with its partition key: the single list that
+ * Every Cosmos container the app uses, with its partition key: the single list that
  * provisioning (local start, tests) and the infra drift test read.
  */
 export type DatabaseRole = 'hq' | 'channel';
@@ -30,8 +30,3 @@ export const CONTAINERS = {
 } as const satisfies Record<string, ContainerSpec>;
 
 export type ContainerName = keyof typeof CONTAINERS;
-
-/** Queue names derive from settings; the poison queue is always `{name}-poison`. */
-export function queueNames(asyncQueueName: string): string[] {
-  return [asyncQueueName, `${asyncQueueName}-poison`];
-}

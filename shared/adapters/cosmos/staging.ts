@@ -1,9 +1,11 @@
-import type { Container, PatchOperation, SqlParameter } from '@azure/cosmos';
-import { AsyncOperation, shardOf, sortKey, StagedOperation } from '../../core/domain/operation';
-import { createIfAbsent, readVersioned, stripSystem, Versioned } from './documents';
+import type { Container, PatchOperation } from '@azure/cosmos';
+import type { StagedOperation } from '../../core/domain/operation';
+import type { Versioned } from '../../core/ports/errors';
+import type { OutstandingQuery, Staging } from '../../core/ports/staging';
+import { createIfAbsent, readVersioned, replaceIfMatch, stripSystem, versionedOf } from './documents';
 
 /** HQ staging (`asyncOperations`): where upload puts operations and synchronize takes them from. */
-export class StagingStore {
+export class CosmosStaging implements Staging {
   constructor(private readonly container: Container) {}
 
   /** Stages an operation; `false` when it was already staged (a message delivered twice). */
@@ -15,7 +17,7 @@ export class StagingStore {
    * The oldest operations this run has not looked at yet, for one group of customers. Groups
    * split customers by shard, so parallel batches never touch the same customer.
    */
-  async outstanding(query: { runId: string; group: number; groups: number; limit: number; maxAttempts: number }): Promise<StagedOperation[]> {
+  async outstanding(query: OutstandingQuery): Promise<StagedOperation[]> {
     const { resources } = await this.container.items
       .query<StagedOperation>({
         query:
@@ -53,15 +55,14 @@ export class StagingStore {
   }
 
   /** Finds an operation by id alone (operators know the id, not the customer). */
-  async find(operationId: string): Promise<{ doc: StagedOperation; etag: string } | undefined> {
+  async find(operationId: string): Promise<Versioned<StagedOperation> | undefined> {
     const { resources } = await this.container.items
       .query<StagedOperation & { _etag: string }>({
         query: 'SELECT * FROM c WHERE c.id = @id',
         parameters: [{ name: '@id', value: operationId }],
       })
       .fetchAll();
-    const found = resources[0];
-    return found ? { doc: stripSystem(found), etag: found._etag } : undefined;
+    return resources[0] && versionedOf(resources[0]);
   }
 
   async update(operation: Pick<StagedOperation, 'id' | 'customerId'>, changes: Partial<StagedOperation>): Promise<void> {
@@ -70,31 +71,6 @@ export class StagingStore {
   }
 
   async replace(operation: StagedOperation, etag: string): Promise<string> {
-    const { etag: next } = await this.container
-      .item(operation.id, operation.customerId)
-      .replace(operation, { accessCondition: { type: 'IfMatch', condition: etag } });
-    return next;
+    return (await replaceIfMatch(this.container, operation, operation.customerId, etag, `operation ${operation.id}`)).etag;
   }
-
-  async query<T>(query: string, parameters: SqlParameter[], options: { maxItemCount?: number; continuationToken?: string } = {}) {
-    const iterator = this.container.items.query<T>({ query, parameters }, { maxItemCount: options.maxItemCount, continuationToken: options.continuationToken });
-    return iterator.fetchNext();
-  }
-}
-
-/** An operation as upload (or reconciliation) stages it: Uploaded, not yet completed. */
-export function toStaged(op: AsyncOperation, uploadedAt: string): StagedOperation {
-  return {
-    ...op,
-    id: op.operationId,
-    onlineOperationCompleted: 0,
-    status: 'Uploaded',
-    attempts: 0,
-    lastError: null,
-    uploadedAt,
-    completedAt: null,
-    lastRunId: null,
-    sortKey: sortKey(op.createdAt, op.operationId),
-    shard: shardOf(op.customerId),
-  };
 }

@@ -1,19 +1,12 @@
 import type { QueueClient } from '@azure/storage-queue';
 import type { AsyncOperation } from '../../core/domain/operation';
-
-export interface ReceivedMessage {
-  messageId: string;
-  popReceipt: string;
-  dequeueCount: number;
-  /** The message text as queued (base64), decoded by the upload step so it can judge poison. */
-  messageText: string;
-}
+import type { OperationQueue, ReceivedMessage } from '../../core/ports/operation-queue';
 
 /**
  * The channel's queue of async operations. Messages are base64 JSON: what a Functions queue
  * trigger reads by default and what the Storage SDK writes, so either can consume them.
  */
-export class OperationQueue {
+export class StorageOperationQueue implements OperationQueue {
   constructor(
     private readonly queue: QueueClient,
     private readonly poison: QueueClient,

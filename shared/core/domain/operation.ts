@@ -93,3 +93,20 @@ export const SHARD_COUNT = 1024;
 export function shardOf(customerId: string): number {
   return parseInt(customerId.replace(/-/g, '').slice(-4), 16) % SHARD_COUNT;
 }
+
+/** An operation as upload (or reconciliation) stages it: Uploaded, not yet completed. */
+export function toStaged(op: AsyncOperation, uploadedAt: string): StagedOperation {
+  return {
+    ...op,
+    id: op.operationId,
+    onlineOperationCompleted: 0,
+    status: 'Uploaded',
+    attempts: 0,
+    lastError: null,
+    uploadedAt,
+    completedAt: null,
+    lastRunId: null,
+    sortKey: sortKey(op.createdAt, op.operationId),
+    shard: shardOf(op.customerId),
+  };
+}

@@ -135,6 +135,11 @@ export const payloadSchemas = {
   'Attribute:Create': attributeInput,
 } as const;
 
+/** The schema an operator's edit of this operation's payload must meet; undefined when it has no editable payload. */
+export function payloadSchemaFor(op: { entity: string; operation: string }): z.ZodType | undefined {
+  return (payloadSchemas as Record<string, z.ZodType>)[`${op.entity}:${op.operation}`];
+}
+
 /** Parses `input` or throws a ValidationError listing every problem with its JSON Pointer. */
 export function parseStrict<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);

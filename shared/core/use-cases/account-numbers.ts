@@ -1,23 +1,18 @@
-import type { Container } from '@azure/cosmos';
-import { isConflict, isPreconditionFailed, readVersioned } from '../../adapters/cosmos/documents';
-
-interface SequenceDocument {
-  id: string;
-  next: number;
-}
+import { isWriteConflict } from '../ports/errors';
+import type { NumberSequences } from '../ports/number-sequences';
 
 /**
  * HQ's customer account number sequence. Each process reserves a block of numbers with an
  * optimistic-concurrency write, then hands them out from memory: never the same number twice,
- * across processes too, at one Cosmos round trip per block instead of one per customer. Numbers
+ * across processes too, at one store round trip per block instead of one per customer. Numbers
  * left in a block when a process stops are skipped, as HQ number sequences may do.
  */
-export class NumberSequence {
+export class AccountNumbers {
   private block = { next: 0, end: 0 };
   private reserving: Promise<void> | undefined;
 
   constructor(
-    private readonly container: Container,
+    private readonly sequences: NumberSequences,
     private readonly sequenceId: string,
     private readonly format: (n: number) => string,
     private readonly blockSize = 100,
@@ -33,22 +28,20 @@ export class NumberSequence {
 
   private async reserveBlock(): Promise<void> {
     for (;;) {
-      const current = await readVersioned<SequenceDocument>(this.container, this.sequenceId, this.sequenceId);
+      const current = await this.sequences.read(this.sequenceId);
       try {
         if (!current) {
-          await this.container.items.create<SequenceDocument>({ id: this.sequenceId, next: 1 + this.blockSize });
+          await this.sequences.create({ id: this.sequenceId, next: 1 + this.blockSize });
           this.block = { next: 1, end: 1 + this.blockSize };
         } else {
           const next = current.doc.next + this.blockSize;
-          await this.container
-            .item(this.sequenceId, this.sequenceId)
-            .replace<SequenceDocument>({ id: this.sequenceId, next }, { accessCondition: { type: 'IfMatch', condition: current.etag } });
+          await this.sequences.replace({ id: this.sequenceId, next }, current.etag);
           this.block = { next: current.doc.next, end: next };
         }
         return;
       } catch (error) {
         // Another process reserved first: read again and take the following block.
-        if (!isConflict(error) && !isPreconditionFailed(error)) throw error;
+        if (!isWriteConflict(error)) throw error;
       }
     }
   }

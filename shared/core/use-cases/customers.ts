@@ -5,43 +5,41 @@
 import { randomUUID } from 'node:crypto';
 import type { AppConfig, Channel, FeatureName } from '../config/settings';
 import { featureEffective } from '../config/settings';
-import { applyInOrder, CustomerFields, CustomerProfile, pickCustomerFields } from '../domain/customer';
-import { DomainError, HqUnavailableError, notFound } from '../domain/errors';
-import { customerIdFor, GUID, operationIdFor, signUpOperationId } from '../domain/identity';
-import { AsyncOperation, Entity, leastAdvanced, OperationKind, OperationRecord, SyncStatus } from '../domain/operation';
 import {
-  addressSchema,
-  customerEditSchema,
-  parseStrict,
-  signUpSchema,
-  SignUpRequest,
-} from '../domain/validation';
-import { AppliedOperation, HqCounterTakenError, HqCustomer, HqService } from './hq';
-import { isPreconditionFailed } from '../../adapters/cosmos/documents';
-import type { ChannelCustomer, ChannelStore, CustomerMode, Versioned } from '../../adapters/cosmos/channel-customers';
-import type { OperationQueue } from '../../adapters/queue/operation-queue';
-
-/** What the storefront sees of a customer. */
-export interface CustomerView extends CustomerProfile {
-  customerId: string;
-  channelId: string;
-  accountNumber: string | null;
-  custAccountAsync: string | null;
-  mode: CustomerMode;
-  syncStatus: SyncStatus;
-  createdAt: string;
-  uploadedAt: string | null;
-  syncedAt: string | null;
-  operations: Omit<OperationRecord, 'payload'>[];
-}
+  caughtUpWith,
+  ChannelCustomer,
+  CustomerMode,
+  CustomerView,
+  enhancedFields,
+  hqProfile,
+  newChannelCustomer,
+  operation,
+  outstandingOperations,
+  refOf,
+  signUpOperations,
+  toView,
+  withOperations,
+} from '../domain/channel-customer';
+import { CustomerFields, pickCustomerFields } from '../domain/customer';
+import { DomainError, HqUnavailableError, notFound } from '../domain/errors';
+import { HqCounterTakenError, HqCustomer } from '../domain/hq-customer';
+import { customerIdFor, GUID, operationIdFor } from '../domain/identity';
+import type { AsyncOperation } from '../domain/operation';
+import { addressSchema, customerEditSchema, parseStrict, signUpSchema, SignUpRequest } from '../domain/validation';
+import type { ChannelCustomers } from '../ports/channel-customers';
+import type { Clock } from '../ports/clock';
+import { StaleVersionError, Versioned } from '../ports/errors';
+import type { OperationQueue } from '../ports/operation-queue';
+import type { HqService } from './hq';
 
 export type SignUpOutcome = 'created' | 'accepted' | 'existing';
 
 export interface CustomerServiceDeps {
   config: Pick<AppConfig, 'channels' | 'profiles' | 'features'>;
-  store: ChannelStore;
+  store: ChannelCustomers;
   queue: OperationQueue;
   hq: HqService;
+  clock: Clock;
   log?: (message: string) => void;
 }
 
@@ -98,7 +96,7 @@ export class CustomerService {
       );
     }
     const custAccountAsync = randomUUID();
-    const operations = signUpOperations({ customerId, channelId: channel.id, custAccountAsync, customerAccount: null }, request);
+    const operations = signUpOperations({ customerId, channelId: channel.id, custAccountAsync, customerAccount: null }, request, this.deps.clock.now().toISOString());
     const customer = newChannelCustomer(customerId, channel.id, request, 'async', custAccountAsync, null, operations, 'Pending');
 
     if (!(await this.deps.store.create(customer))) return this.existing(customerId);
@@ -110,7 +108,7 @@ export class CustomerService {
     const known = await this.deps.store.read(customerId);
     if (known) return { outcome: 'existing' as const, customer: toView(known.doc) };
 
-    const operations = signUpOperations({ customerId, channelId: channel.id, custAccountAsync: null, customerAccount: null }, request);
+    const operations = signUpOperations({ customerId, channelId: channel.id, custAccountAsync: null, customerAccount: null }, request, this.deps.clock.now().toISOString());
     const hqCustomer = await this.deps.hq.createCustomerRealtime(
       { customerId, channelId: channel.id, custAccountAsync: null },
       operations,
@@ -155,7 +153,7 @@ export class CustomerService {
         if (asyncMode) await this.enqueue(mine);
         return { mode: asyncMode ? 'async' : 'realtime', customer: toView(customer) };
       }
-      const now = new Date().toISOString();
+      const now = this.deps.clock.now().toISOString();
       const operations = changes.map((change, i) =>
         operation(customer, { ...change, operationId: i === 0 ? firstId : randomUUID(), replicationCounter: customer.replicationCounter + 1 + i, createdAt: now }),
       );
@@ -188,7 +186,7 @@ export class CustomerService {
         const saved = await this.deps.store.replace(updated, current.etag);
         return { mode: 'realtime', customer: toView(saved.doc) };
       } catch (error) {
-        if (!isPreconditionFailed(error) || attempt >= OPTIMISTIC_RETRIES) throw error;
+        if (!(error instanceof StaleVersionError) || attempt >= OPTIMISTIC_RETRIES) throw error;
       }
     }
   }
@@ -213,173 +211,3 @@ export class CustomerService {
   }
 }
 
-/**
- * The channel's customer caught up with HQ, the master in real-time mode: HQ's values and counter.
- * The operation HQ applied last is recorded if the channel never did (a real-time call that
- * reached HQ and then failed), so a retry of it with its Idempotency-Key finds it.
- */
-function caughtUpWith(customer: ChannelCustomer, hq: HqCustomer, now: string): ChannelCustomer {
-  const taken = hq.lastOperation;
-  return {
-    ...customer,
-    ...hqProfile(hq),
-    replicationCounter: hq.appliedCounter,
-    hqAppliedCounter: hq.appliedCounter,
-    operations:
-      taken && !customer.operations[taken.operationId]
-        ? { ...customer.operations, [taken.operationId]: takenRecord(taken, hq.appliedCounter, now) }
-        : customer.operations,
-    updatedAt: now,
-  };
-}
-
-/** A channel record of an operation HQ applied in real time but the channel never recorded. */
-function takenRecord(taken: AppliedOperation, replicationCounter: number, now: string): OperationRecord {
-  return { ...taken, replicationCounter, status: 'Completed', createdAt: now, uploadedAt: null, completedAt: now, attempts: 0, lastError: null, payload: {} };
-}
-
-/** The customer's values as HQ holds them (without HQ's bookkeeping). */
-function hqProfile(hq: HqCustomer): CustomerProfile {
-  const { id: _id, accountNumber: _a, custAccountAsync: _c, channelId: _ch, appliedCounter: _ac, lastOperation: _l, counterShift: _s, createdAt: _cr, updatedAt: _u, ...profile } = hq;
-  return profile;
-}
-
-/** Fields that only EnhancedAsyncCustomerCreation lets an async sign-up carry. */
-export function enhancedFields(request: SignUpRequest): string[] {
-  const fields: string[] = [];
-  if (request.title) fields.push('title');
-  if (request.contacts.some((c) => c.type !== 'Url' && !c.isPrimary)) fields.push('secondary email/phone contacts');
-  if (request.affiliations.length > 0) fields.push('affiliations');
-  return fields;
-}
-
-interface OperationRef {
-  customerId: string;
-  channelId: string;
-  custAccountAsync: string | null;
-  customerAccount: string | null;
-}
-
-/** A sign-up becomes the customer's create, then one operation per address, contact, affiliation, attribute. */
-export function signUpOperations(ref: OperationRef, request: SignUpRequest): AsyncOperation[] {
-  const createdAt = new Date().toISOString();
-  const { externalIdentity: _identity, addresses, contacts, affiliations, attributes, ...fields } = request;
-  const parts: [Entity, Record<string, unknown>][] = [
-    ['Customer', fields],
-    ...addresses.map((a): [Entity, Record<string, unknown>] => ['Address', { addressId: randomUUID(), ...a }]),
-    ...contacts.map((c): [Entity, Record<string, unknown>] => ['Contact', { contactId: randomUUID(), ...c }]),
-    ...affiliations.map((a): [Entity, Record<string, unknown>] => ['Affiliation', { ...a }]),
-    ...attributes.map((a): [Entity, Record<string, unknown>] => ['Attribute', { ...a }]),
-  ];
-  return parts.map(([entity, payload], i) => ({
-    operationId: signUpOperationId(ref.customerId, i + 1),
-    ...ref,
-    entity,
-    operation: 'Create' as OperationKind,
-    replicationCounter: i + 1,
-    payload,
-    createdAt,
-    email: fields.email,
-  }));
-}
-
-function operation(
-  customer: ChannelCustomer,
-  op: Pick<AsyncOperation, 'entity' | 'operation' | 'payload' | 'operationId' | 'replicationCounter' | 'createdAt'>,
-): AsyncOperation {
-  return { ...refOf(customer), customerAccount: customer.accountNumber, email: customer.email, ...op };
-}
-
-function refOf(customer: ChannelCustomer) {
-  return { customerId: customer.id, channelId: customer.channelId, custAccountAsync: customer.custAccountAsync };
-}
-
-function record(op: AsyncOperation, status: SyncStatus, now: string): OperationRecord {
-  return {
-    operationId: op.operationId,
-    entity: op.entity,
-    operation: op.operation,
-    replicationCounter: op.replicationCounter,
-    status,
-    createdAt: op.createdAt,
-    uploadedAt: null,
-    completedAt: status === 'Completed' ? now : null,
-    attempts: 0,
-    lastError: null,
-    payload: op.payload,
-  };
-}
-
-function newChannelCustomer(
-  customerId: string,
-  channelId: string,
-  request: SignUpRequest,
-  mode: CustomerMode,
-  custAccountAsync: string | null,
-  accountNumber: string | null,
-  operations: AsyncOperation[],
-  status: SyncStatus,
-): ChannelCustomer {
-  const now = operations[0].createdAt;
-  const profile = applyInOrder(undefined, operations)!;
-  return {
-    ...profile,
-    id: customerId,
-    channelId,
-    externalIdentity: request.externalIdentity,
-    custAccountAsync,
-    accountNumber,
-    mode,
-    replicationCounter: operations.length,
-    hqAppliedCounter: status === 'Completed' ? operations.length : 0,
-    operations: Object.fromEntries(operations.map((op) => [op.operationId, record(op, status, now)])),
-    createdAt: now,
-    updatedAt: now,
-  };
-}
-
-/** The customer with new operations applied to the channel's view at once. */
-function withOperations(customer: ChannelCustomer, operations: AsyncOperation[], status: SyncStatus, now: string): ChannelCustomer {
-  const profile = applyInOrder(customer, operations)!;
-  const records = Object.fromEntries(operations.map((op) => [op.operationId, record(op, status, now)]));
-  return {
-    ...customer,
-    ...profile,
-    replicationCounter: customer.replicationCounter + operations.length,
-    operations: { ...customer.operations, ...records },
-    updatedAt: now,
-  };
-}
-
-/** The operations HQ has not applied yet, rebuilt from the channel's records so they can be queued again. */
-export function outstandingOperations(customer: ChannelCustomer): AsyncOperation[] {
-  return Object.values(customer.operations)
-    .filter((op) => op.replicationCounter > customer.hqAppliedCounter && op.status !== 'Completed')
-    .map((op) => ({
-      ...refOf(customer),
-      customerAccount: customer.accountNumber,
-      email: customer.email,
-      operationId: op.operationId,
-      entity: op.entity,
-      operation: op.operation,
-      replicationCounter: op.replicationCounter,
-      payload: op.payload,
-      createdAt: op.createdAt,
-    }));
-}
-
-export function toView(customer: ChannelCustomer): CustomerView {
-  const operations = Object.values(customer.operations)
-    .sort((a, b) => a.replicationCounter - b.replicationCounter)
-    .map(({ payload: _payload, ...op }) => op);
-  const create = operations[0];
-  const { id, externalIdentity: _identity, replicationCounter: _rc, hqAppliedCounter: _hq, operations: _ops, updatedAt: _u, reconciledCounter: _rec, ...rest } = customer;
-  return {
-    ...rest,
-    customerId: id,
-    syncStatus: leastAdvanced(operations.map((op) => op.status)),
-    uploadedAt: create?.uploadedAt ?? null,
-    syncedAt: customer.accountNumber ? (create?.completedAt ?? null) : null,
-    operations,
-  };
-}

@@ -2,12 +2,12 @@
  * Distribute (job 1010): send HQ's answer back to the channel: the real account number and the
  * state of each operation, so the storefront stops showing "Pending sync".
  */
-import type { ChannelStore } from '../../adapters/cosmos/channel-customers';
+import type { ChannelCustomers } from '../ports/channel-customers';
 import type { OperationRecord, StagedOperation } from '../domain/operation';
-import type { HqCustomer } from './hq';
+import type { HqCustomer } from '../domain/hq-customer';
 
 export class Distributor {
-  constructor(private readonly channel: ChannelStore) {}
+  constructor(private readonly channel: ChannelCustomers) {}
 
   async distribute(customerId: string, hqCustomer: HqCustomer | undefined, operations: StagedOperation[]): Promise<void> {
     if (operations.length === 0 && !hqCustomer) return;

@@ -12,9 +12,10 @@
  * at once per replicationCounter (`reconciledCounter`), so customers whose operations wait for an
  * operator (Failed in HQ) do not fill every run's TOP.
  */
-import { outstandingOperations } from './customers';
-import type { ChannelStore } from '../../adapters/cosmos/channel-customers';
-import { toStaged, type StagingStore } from '../../adapters/cosmos/staging';
+import { outstandingOperations } from '../domain/channel-customer';
+import { toStaged } from '../domain/operation';
+import type { ChannelCustomers } from '../ports/channel-customers';
+import type { Staging } from '../ports/staging';
 
 export interface ReconcileOptions {
   /** Operations younger than this are left to their own queue message (default 5 minutes). */
@@ -35,8 +36,8 @@ export const RECONCILE_DEFAULTS = { graceMs: 5 * 60_000, maxCustomers: 100 } as 
 
 export class Reconciler {
   constructor(
-    private readonly channel: ChannelStore,
-    private readonly staging: StagingStore,
+    private readonly channel: ChannelCustomers,
+    private readonly staging: Staging,
     private readonly options: ReconcileOptions = {},
   ) {}
 

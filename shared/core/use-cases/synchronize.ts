@@ -7,34 +7,15 @@
 import type { StagedOperation } from '../domain/operation';
 import type { HqService } from './hq';
 import type { Distributor } from './distribute';
-import type { StagingStore } from '../../adapters/cosmos/staging';
+import type { Clock } from '../ports/clock';
+import type { Staging } from '../ports/staging';
+import { addCounts, emptyCounts, SyncCounts } from '../domain/sync-run';
 
 export interface BatchRequest {
   runId: string;
   group: number;
   groups: number;
   batchSize: number;
-}
-
-export interface SyncCounts {
-  customers: number;
-  completed: number;
-  failed: number;
-  waiting: number;
-  /** Customers whose processing hit an infrastructure error; their operations are untouched. */
-  errors: number;
-}
-
-export const emptyCounts = (): SyncCounts => ({ customers: 0, completed: 0, failed: 0, waiting: 0, errors: 0 });
-
-export function addCounts(a: SyncCounts, b: SyncCounts): SyncCounts {
-  return {
-    customers: a.customers + b.customers,
-    completed: a.completed + b.completed,
-    failed: a.failed + b.failed,
-    waiting: a.waiting + b.waiting,
-    errors: a.errors + b.errors,
-  };
 }
 
 export interface SynchronizerOptions {
@@ -46,10 +27,11 @@ export interface SynchronizerOptions {
 
 export class Synchronizer {
   constructor(
-    private readonly staging: StagingStore,
+    private readonly staging: Staging,
     private readonly hq: HqService,
     private readonly distributor: Distributor,
     private readonly options: SynchronizerOptions,
+    private readonly clock: Clock,
   ) {}
 
   /** One batch of the oldest outstanding operations of one customer group. */
@@ -105,7 +87,7 @@ export class Synchronizer {
         }
       }
 
-      const now = new Date().toISOString();
+      const now = this.clock.now().toISOString();
       const byId = new Map(ops.map((op) => [op.operationId, op]));
       const changes = new Map<StagedOperation, Partial<StagedOperation>>();
       for (const op of result.completed) {

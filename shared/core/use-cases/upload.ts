@@ -6,8 +6,11 @@
 import { z } from 'zod';
 import { AsyncOperation, ENTITIES, OPERATION_KINDS, sortKey, StagedOperation } from '../domain/operation';
 import { GUID } from '../domain/identity';
-import type { OperationQueue, ReceivedMessage } from '../../adapters/queue/operation-queue';
-import { toStaged, type StagingStore } from '../../adapters/cosmos/staging';
+import type { UploadResult } from '../domain/sync-run';
+import { toStaged } from '../domain/operation';
+import type { Clock } from '../ports/clock';
+import type { OperationQueue, ReceivedMessage } from '../ports/operation-queue';
+import type { Staging } from '../ports/staging';
 import type { Reconciler } from './reconcile';
 
 /** A decoded operation larger than this is poison: the queue's own limit is 64 KB of base64. */
@@ -27,20 +30,6 @@ const operationSchema = z.strictObject({
   email: z.string().nullable(),
 });
 
-export interface UploadResult {
-  received: number;
-  uploaded: number;
-  duplicates: number;
-  poisoned: number;
-  /** Of `uploaded`: operations staged from the channel because their queue message was never sent. */
-  reconciled?: number;
-  /**
-   * Left for a later run after a storage error: messages (delivered again once their visibility
-   * timeout passes) and customers reconciliation could not finish.
-   */
-  errors: number;
-}
-
 export interface UploadOptions {
   maxMessages: number;
   /** How long a received message stays invisible; long enough to stage a batch. */
@@ -54,7 +43,8 @@ type Decoded = { ok: true; operation: AsyncOperation } | { ok: false; reason: st
 export class Uploader {
   constructor(
     private readonly queue: OperationQueue,
-    private readonly staging: StagingStore,
+    private readonly staging: Staging,
+    private readonly clock: Clock,
     private readonly log: (message: string) => void = () => {},
     private readonly reconciler?: Reconciler,
   ) {}
@@ -106,7 +96,7 @@ export class Uploader {
         result.poisoned++;
         return;
       }
-      const staged = toStaged(decoded.operation, new Date().toISOString());
+      const staged = toStaged(decoded.operation, this.clock.now().toISOString());
       if (await this.staging.stage(staged)) result.uploaded++;
       else result.duplicates++;
       await this.queue.delete(message);
@@ -122,7 +112,7 @@ export class Uploader {
    */
   private async setAside(message: ReceivedMessage, decoded: Extract<Decoded, { ok: false }>): Promise<void> {
     await this.queue.setAside(message);
-    const now = new Date().toISOString();
+    const now = this.clock.now().toISOString();
     const partial = decoded.partial ?? {};
     const customerId = typeof partial.customerId === 'string' && GUID.test(partial.customerId) ? partial.customerId : 'poison';
     const row: StagedOperation & { poison: true } = {

@@ -4,23 +4,14 @@
  * operator who mistypes `status=failed` must not be shown every operation as if none failed).
  */
 import { z } from 'zod';
-import { ENTITIES, STATUSES, SyncStatus, Entity } from '../../domain/operation';
+import { ENTITIES, STATUSES } from '../../domain/operation';
+import type { SyncStatusFilter } from '../../ports/sync-status-read-model';
+
+export type { SyncStatusFilter };
 import { FieldError, ValidationError } from '../../domain/validation';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
-
-export interface SyncStatusFilter {
-  status?: SyncStatus;
-  channelId?: string;
-  entity?: Entity;
-  customerAccount?: string;
-  custAccountAsync?: string;
-  /** Lower-cased: emails are compared without regard to case. */
-  email?: string;
-  /** ISO timestamp (normalised to `toISOString`): operations created at or after it. */
-  since?: string;
-}
 
 export interface ListQuery {
   filter: SyncStatusFilter;
