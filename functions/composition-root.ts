@@ -87,7 +87,7 @@ export function composeServices(config: AppConfig, ports: Ports, overrides: Serv
     ports.hqCustomers,
     accountNumbers,
     {
-      servicing: overrides.hq?.servicing ?? (() => config.hq.servicing),
+      servicing: overrides.hq?.servicing ?? config.hq.servicingNow,
       latencyMs: overrides.hq?.latencyMs ?? (() => config.hq.simulatedLatencyMs),
     },
     clock,
@@ -112,7 +112,7 @@ export function composeServices(config: AppConfig, ports: Ports, overrides: Serv
     channel: ports.channel,
     queue: ports.queue,
     staging: ports.staging,
-    uploader: new Uploader(ports.queue, ports.staging, clock, log, reconciler),
+    uploader: new Uploader(ports.queue, ports.staging, clock, log, reconciler, synchronizer),
     synchronizer,
     runs: ports.runs,
     syncStatus,

@@ -1,5 +1,5 @@
 /**
- * Operators starting a sync run on demand and reading recent runs.
+ * Operators starting a sync run on demand (or waking the continuous loop) and reading recent runs.
  */
 import * as df from 'durable-functions';
 import { z } from 'zod';
@@ -28,13 +28,14 @@ export function runSyncHandler(services: () => Services): HttpHandler {
     parseQuery(runQuery, request.query.entries());
     const client = df.getClient(context);
     const result = await startSyncRun(client, 'http', services().config.sync);
-    if (!result.started) {
+    if (!result.started && !result.woken) {
       return problem({ status: 409, title: 'Sync already running', detail: result.reason, instanceId: result.instanceId });
     }
-    context.log(`sync run ${result.instanceId} started on demand`);
+    context.log(result.started ? `sync run ${result.instanceId} started on demand` : `sync loop ${result.instanceId} woken on demand`);
     const check = client.createCheckStatusResponse(request, result.instanceId);
     const links = (await check.json()) as Record<string, string>;
-    return json(202, { instanceId: result.instanceId, ...links }, { location: links.statusQueryGetUri });
+    const body = { instanceId: result.instanceId, mode: services().config.sync.mode, started: result.started, ...links };
+    return json(202, body, { location: links.statusQueryGetUri });
   });
 }
 

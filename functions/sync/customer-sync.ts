@@ -8,7 +8,7 @@ import type { ActivityHandler, DurableClient, OrchestrationContext, Orchestratio
 import type { AppConfig } from '../../shared/core/config/settings';
 import type { SyncRun } from '../../shared/core/domain/sync-run';
 import type { BatchRequest } from '../../shared/core/use-cases/synchronize';
-import { STEP_RETRY, SyncPassInput, syncPass, SyncStep, StepResult } from '../../shared/core/use-cases/sync-pass';
+import { LoopStep, STEP_RETRY, SyncLoopInput, syncLoopIteration, syncPass, SyncStep, StepResult } from '../../shared/core/use-cases/sync-pass';
 import type { UploadOptions } from '../../shared/core/use-cases/upload';
 import type { Services } from '../composition-root';
 
@@ -20,7 +20,10 @@ export const ACTIVITY = {
   record: 'recordSyncRun',
 } as const;
 
-export type SyncRunInput = SyncPassInput;
+export type SyncRunInput = SyncLoopInput;
+
+/** The external event that wakes an idle continuous loop (POST /api/ops/sync/run). */
+export const WAKE_EVENT = 'wake';
 
 /** The core's step retry policy, as the Durable extension takes it. */
 function retryOptions(): df.RetryOptions {
@@ -30,7 +33,40 @@ function retryOptions(): df.RetryOptions {
   return retry;
 }
 
-/** Each step of the pass as the activities that run it. */
+/**
+ * Runs the core's steps as durable work: activities (with the retry policy), the idle wait as a
+ * durable timer raced against the wake event, the loop's status as the custom status. A failed
+ * step is thrown back into the core's generator, which records the failed run.
+ */
+function* drive<T>(context: OrchestrationContext, steps: Generator<LoopStep, T, StepResult | boolean>): Generator<Task, T, unknown> {
+  let next = steps.next();
+  while (!next.done) {
+    const step = next.value;
+    if (step.kind === 'status') {
+      context.df.setCustomStatus(step.status);
+      next = steps.next();
+      continue;
+    }
+    let result: StepResult | boolean;
+    try {
+      if (step.kind === 'wait') {
+        const timer = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + step.ms));
+        const wake = context.df.waitForExternalEvent(WAKE_EVENT);
+        const winner = yield context.df.Task.any([timer, wake]);
+        if (winner !== timer) timer.cancel();
+        result = winner !== timer;
+      } else {
+        result = (yield activitiesFor(context, step)) as StepResult;
+      }
+    } catch (error) {
+      next = steps.throw(error);
+      continue;
+    }
+    next = steps.next(result);
+  }
+  return next.value;
+}
+
 function activitiesFor(context: OrchestrationContext, step: SyncStep): Task {
   const retry = retryOptions();
   switch (step.kind) {
@@ -44,28 +80,21 @@ function activitiesFor(context: OrchestrationContext, step: SyncStep): Task {
 }
 
 /**
- * The sync pass of the core (use-cases/sync-pass.ts) as a durable orchestration: each step is
- * scheduled as activities, a failed step is thrown back into the pass (which records the failed
- * run), and a long pass continues as new to keep its history short. One instance id makes it a
- * singleton: a run never overlaps another.
+ * The core's sync loop and pass (use-cases/sync-pass.ts) as one singleton orchestration. In
+ * continuous mode each execution is one iteration of the loop and continues as new; in scheduled
+ * mode each execution is one pass (a long pass continues as new to keep its history short).
  */
 export const customerSyncOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput() as SyncRunInput;
-  const pass = syncPass(input, { instanceId: context.df.instanceId, now: () => context.df.currentUtcDateTime.toISOString() });
-  let next = pass.next();
-  while (!next.done) {
-    let result: StepResult;
-    try {
-      result = yield activitiesFor(context, next.value);
-    } catch (error) {
-      next = pass.throw(error);
-      continue;
-    }
-    next = pass.next(result);
+  const identity = { instanceId: context.df.instanceId, now: () => context.df.currentUtcDateTime.toISOString() };
+  if (input.settings.mode === 'continuous') {
+    const next = yield* drive(context, syncLoopIteration(input, identity));
+    context.df.continueAsNew(next);
+    return next.loop ?? null;
   }
-  const { run, finished } = next.value;
-  if (!finished) context.df.continueAsNew({ ...input, run });
-  return run;
+  const outcome = yield* drive(context, syncPass(input, identity));
+  if (!outcome.finished) context.df.continueAsNew({ ...input, run: outcome.run });
+  return outcome.run;
 };
 
 export function uploadActivity(services: () => Services): ActivityHandler {
@@ -80,29 +109,45 @@ export function recordRunActivity(services: () => Services): ActivityHandler {
   return async (input: unknown) => services().runs.save(input as SyncRun);
 }
 
-/** The timer: start a run on schedule, unless one is still going. */
+/**
+ * The timer. Scheduled mode: start a run unless one is still going. Continuous mode: the
+ * watchdog that starts the loop when it is not running (after a deployment, a failure, a purge).
+ */
 export function syncTimerHandler(services: () => Services) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const result = await startSyncRun(df.getClient(context), 'timer', services().config.sync);
+    const result = await startSyncRun(df.getClient(context), 'timer', services().config.sync, { wake: false });
     context.log(result.started ? `sync run ${result.instanceId} started by timer` : `timer: ${result.reason}`);
   };
 }
 
-export type StartResult = { started: true; instanceId: string } | { started: false; instanceId: string; reason: string };
+export type StartResult =
+  | { started: true; instanceId: string }
+  | { started: false; woken: boolean; instanceId: string; reason: string };
 
 const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew']);
 
-/** Starts a run unless one is active. Two starters racing both ask; the durable store lets one win. */
-export async function startSyncRun(client: DurableClient, trigger: string, settings: AppConfig['sync']): Promise<StartResult> {
+/**
+ * Starts a run unless one is active; in continuous mode an active loop is woken instead (with
+ * `wake`), to pass at once. Two starters racing both ask; the durable store lets one win
+ * (host.json: a start of a running instance fails).
+ */
+export async function startSyncRun(
+  client: DurableClient,
+  trigger: string,
+  settings: AppConfig['sync'],
+  { wake = true }: { wake?: boolean } = {},
+): Promise<StartResult> {
   const status = await client.getStatus(SYNC_INSTANCE_ID).catch(() => undefined);
   if (status && ACTIVE.has(String(status.runtimeStatus))) {
-    return { started: false, instanceId: SYNC_INSTANCE_ID, reason: `a sync run is already ${status.runtimeStatus}` };
+    const woken = wake && settings.mode === 'continuous';
+    if (woken) await client.raiseEvent(SYNC_INSTANCE_ID, WAKE_EVENT, { trigger });
+    return { started: false, woken, instanceId: SYNC_INSTANCE_ID, reason: `a sync run is already ${status.runtimeStatus}` };
   }
   const input: SyncRunInput = { trigger, settings };
   try {
     await client.startNew(SYNC_ORCHESTRATION, { instanceId: SYNC_INSTANCE_ID, input });
     return { started: true, instanceId: SYNC_INSTANCE_ID };
   } catch (error) {
-    return { started: false, instanceId: SYNC_INSTANCE_ID, reason: `a sync run is already starting (${(error as Error).message})` };
+    return { started: false, woken: false, instanceId: SYNC_INSTANCE_ID, reason: `a sync run is already starting (${(error as Error).message})` };
   }
 }

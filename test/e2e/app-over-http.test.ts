@@ -43,7 +43,7 @@ async function accountNumberOf(host: LocalHost, location: string): Promise<strin
 }
 
 test('a FABRIKAM sign-up gets its account number after a sync run started over HTTP', async () => {
-  const host = await startApp(sampleEnv(emulators, { Sync__schedule: '0 0 0 1 1 *' }));
+  const host = await startApp(sampleEnv(emulators, { Sync__mode: 'scheduled', Sync__schedule: '0 0 0 1 1 *' }));
   try {
     const created = await signUp(host, 'FABRIKAM', signUpBody('e2e'));
     expect(created.status).toBe(202);
@@ -71,7 +71,7 @@ test('a FABRIKAM sign-up gets its account number after a sync run started over H
 });
 
 test('the timer starts sync runs on its schedule', async () => {
-  const host = await startApp(sampleEnv(emulators, { Sync__schedule: '*/2 * * * * *' }));
+  const host = await startApp(sampleEnv(emulators, { Sync__mode: 'scheduled', Sync__schedule: '*/2 * * * * *' }));
   try {
     const created = await signUp(host, 'FABRIKAM', signUpBody('timer'));
     expect(created.status).toBe(202);
@@ -84,7 +84,7 @@ test('the timer starts sync runs on its schedule', async () => {
 });
 
 test('a run cut off by a host stop resumes when the host starts again, and nothing is duplicated', async () => {
-  const env = sampleEnv(emulators, { Sync__schedule: '0 0 0 1 1 *', Sync__batchSize: '4', Sync__maxParallelBatches: '2' });
+  const env = sampleEnv(emulators, { Sync__mode: 'scheduled', Sync__schedule: '0 0 0 1 1 *', Sync__batchSize: '4', Sync__maxParallelBatches: '2' });
   let host = await startApp(env);
   const locations: string[] = [];
   try {

@@ -15,7 +15,7 @@ const orchestrator = loadAppRegistrations(sample).find((r) => r.name === 'custom
 
 const input: SyncRunInput = {
   trigger: 'http',
-  settings: { schedule: '0 */5 * * * *', batchSize: 50, maxParallelBatches: 3, maxAttempts: 3, maxMessagesPerRun: 1000 },
+  settings: { mode: 'scheduled', idleDelaySeconds: 10, schedule: '0 */5 * * * *', batchSize: 50, maxParallelBatches: 3, maxAttempts: 3, maxMessagesPerRun: 1000 },
 };
 const CALL = 0;
 const CALL_WITH_RETRY = 1;

@@ -86,14 +86,18 @@ describe('sign-up', () => {
     await nothingQueued(services);
   });
 
-  test('a store whose profile falls back to async queues the sign-up while HQ is down', async () => {
-    const { services } = await createTestApp(emulators, {
+  test('a store whose profile falls back to async queues the sign-up while HQ is down; it syncs once HQ is back', async () => {
+    const { env, services } = await createTestApp(emulators, {
       Hq__servicing: 'true',
       FunctionalityProfiles__REALTIME__fallbackToAsyncWhenHqUnavailable: 'true',
     });
     const response = await api(services).signUp('CONTOSO', signUpBody(4));
     expect(response.status).toBe(202);
     expect(response.body).toMatchObject({ mode: 'async', accountNumber: null });
+    // Sync passes do not write HQ while it is servicing: the operation waits on the queue.
+    await runSync(services);
+    expect((await api(services).get('CONTOSO', response.body.customerId)).body).toMatchObject({ syncStatus: 'Pending' });
+    env.Hq__servicing = 'false';
     await runSync(services);
     expect((await api(services).get('CONTOSO', response.body.customerId)).body).toMatchObject({ syncStatus: 'Completed' });
   });

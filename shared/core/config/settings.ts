@@ -66,8 +66,18 @@ export interface AppConfig {
   channels: ReadonlyMap<string, Channel>;
   profiles: ReadonlyMap<string, FunctionalityProfile>;
   features: ReadonlyMap<FeatureName, FeatureState>;
-  hq: { servicing: boolean; accountNumberPrefix: string; simulatedLatencyMs: number };
+  hq: {
+    servicing: boolean;
+    /** `Hq__servicing` as it is now (see hqServicingNow): servicing can be switched on a running app. */
+    servicingNow: () => boolean;
+    accountNumberPrefix: string;
+    simulatedLatencyMs: number;
+  };
   sync: {
+    /** `continuous`: the loop passes while work arrives; `scheduled`: one pass per timer tick or request. */
+    mode: SyncMode;
+    /** The longest wait between two checks of an idle continuous loop. */
+    idleDelaySeconds: number;
     schedule: string;
     batchSize: number;
     maxParallelBatches: number;
@@ -83,7 +93,12 @@ export class ConfigurationError extends Error {
   }
 }
 
+export const SYNC_MODES = ['continuous', 'scheduled'] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
+
 export const SYNC_DEFAULTS = {
+  mode: 'continuous' as SyncMode,
+  idleDelaySeconds: 10,
   schedule: '0 */5 * * * *',
   batchSize: 50,
   maxParallelBatches: 4,
@@ -178,6 +193,7 @@ export function readConfig(env: Env = process.env): AppConfig {
   if (!/^[A-Z0-9]{0,10}$/.test(prefix)) problems.push(`Hq__accountNumberPrefix: "${prefix}" must be 0-10 uppercase letters or digits`);
   const hq = {
     servicing: read.boolean('Hq__servicing', false),
+    servicingNow: () => hqServicingNow(hq.servicing, env),
     accountNumberPrefix: prefix,
     simulatedLatencyMs: read.integer('Hq__simulatedLatencyMs', 0, 0, 60_000),
   };
@@ -186,7 +202,11 @@ export function readConfig(env: Env = process.env): AppConfig {
   if (schedule.trim().split(/\s+/).length !== 6) {
     problems.push(`Sync__schedule: "${schedule}" is not a six-field NCRONTAB expression (second minute hour day month weekday)`);
   }
+  const mode = read.string('Sync__mode', SYNC_DEFAULTS.mode);
+  if (!SYNC_MODES.includes(mode as SyncMode)) problems.push(`Sync__mode: "${mode}" is not one of ${SYNC_MODES.join(', ')}`);
   const sync = {
+    mode: mode as SyncMode,
+    idleDelaySeconds: read.integer('Sync__idleDelaySeconds', SYNC_DEFAULTS.idleDelaySeconds, 1, 3600),
     schedule,
     batchSize: read.integer('Sync__batchSize', SYNC_DEFAULTS.batchSize, 1, 1000),
     maxParallelBatches: read.integer('Sync__maxParallelBatches', SYNC_DEFAULTS.maxParallelBatches, 1, 64),
@@ -276,6 +296,18 @@ class SettingReader {
 
 function accountUri(accountName: string | undefined, service: 'queue' | 'table'): string | undefined {
   return accountName ? `https://${accountName}.${service}.core.windows.net` : undefined;
+}
+
+/**
+ * `Hq__servicing` as it is now: read on every real-time call and every sync pass, so servicing
+ * can be switched on a running app. An absent or unparsable value keeps the validated start-up one.
+ */
+export function hqServicingNow(startup: boolean, env: Env = process.env): boolean {
+  const value = env.Hq__servicing?.trim();
+  if (!value) return startup;
+  if (/^true$/i.test(value)) return true;
+  if (/^false$/i.test(value)) return false;
+  return startup;
 }
 
 let cached: AppConfig | undefined;

@@ -14,6 +14,10 @@ export interface UploadResult {
    * timeout passes) and customers reconciliation could not finish.
    */
   errors: number;
+  /** What was synchronized straight after staging (streaming); absent in results of older versions. */
+  synchronized?: SyncCounts;
+  /** HQ was servicing: nothing was taken from the queue. */
+  hqUnavailable?: true;
 }
 
 export interface SyncCounts {
@@ -23,6 +27,8 @@ export interface SyncCounts {
   waiting: number;
   /** Customers whose processing hit an infrastructure error; their operations are untouched. */
   errors: number;
+  /** HQ was servicing: nothing was written to it. */
+  hqUnavailable?: true;
 }
 
 export const emptyCounts = (): SyncCounts => ({ customers: 0, completed: 0, failed: 0, waiting: 0, errors: 0 });
@@ -34,8 +40,12 @@ export function addCounts(a: SyncCounts, b: SyncCounts): SyncCounts {
     failed: a.failed + b.failed,
     waiting: a.waiting + b.waiting,
     errors: a.errors + b.errors,
+    ...(a.hqUnavailable || b.hqUnavailable ? { hqUnavailable: true as const } : {}),
   };
 }
+
+/** Whether a step changed anything: another round (or pass) may find more to do. */
+export const moved = (counts: SyncCounts): boolean => counts.completed + counts.failed + counts.waiting > 0;
 
 export type RunStatus = 'Running' | 'Completed' | 'Failed';
 
@@ -76,13 +86,15 @@ export function newRun(id: string, instanceId: string, trigger: string, startedA
 }
 
 export function withUpload(run: SyncRun, upload: UploadResult): SyncRun {
+  const synchronized = upload.synchronized ?? emptyCounts();
   return {
     ...run,
+    ...addCounts(run, synchronized),
     uploaded: run.uploaded + upload.uploaded,
     duplicates: run.duplicates + upload.duplicates,
     poisoned: run.poisoned + upload.poisoned,
     // `?? 0`: an upload result recorded in a history by an earlier version has no `errors`.
-    errors: run.errors + (upload.errors ?? 0),
+    errors: run.errors + synchronized.errors + (upload.errors ?? 0),
   };
 }
 

@@ -39,13 +39,15 @@ export function configView(config: AppConfig): ConfigView {
       reason: feature.reason ?? null,
     })),
     sync: {
+      mode: config.sync.mode,
+      idleDelaySeconds: config.sync.idleDelaySeconds,
       schedule: config.sync.schedule,
       batchSize: config.sync.batchSize,
       maxParallelBatches: config.sync.maxParallelBatches,
       maxAttempts: config.sync.maxAttempts,
       maxMessagesPerRun: config.sync.maxMessagesPerRun,
     },
-    hq: { servicing: config.hq.servicing, accountNumberPrefix: config.hq.accountNumberPrefix },
+    hq: { servicing: config.hq.servicingNow(), accountNumberPrefix: config.hq.accountNumberPrefix },
     queue: { name: config.asyncQueue.name, poisonName: config.asyncQueue.poisonName },
   };
 }

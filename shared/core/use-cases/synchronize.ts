@@ -9,6 +9,7 @@ import type { HqService } from './hq';
 import type { Distributor } from './distribute';
 import type { Clock } from '../ports/clock';
 import type { Staging } from '../ports/staging';
+import { HqUnavailableError } from '../domain/errors';
 import { addCounts, emptyCounts, SyncCounts } from '../domain/sync-run';
 
 export interface BatchRequest {
@@ -34,8 +35,14 @@ export class Synchronizer {
     private readonly clock: Clock,
   ) {}
 
-  /** One batch of the oldest outstanding operations of one customer group. */
+  /** Whether HQ takes writes now (read per call: servicing can be switched on a running app). */
+  hqAvailable(): boolean {
+    return this.hq.available();
+  }
+
+  /** One batch of the oldest outstanding operations of one customer group (retries, reconciled, left over). */
   async synchronizeBatch(request: BatchRequest): Promise<SyncCounts> {
+    if (!this.hqAvailable()) return { ...emptyCounts(), hqUnavailable: true };
     const operations = await this.staging.outstanding({
       runId: request.runId,
       group: request.group,
@@ -43,15 +50,29 @@ export class Synchronizer {
       limit: request.batchSize,
       maxAttempts: this.options.maxAttempts,
     });
+    return this.synchronizeByCustomer(operations, request.runId, { markWaiting: true });
+  }
+
+  /**
+   * The operations upload has just staged, synchronized straight away: no query, so the cost per
+   * customer does not grow with the backlog. Operations left waiting (a predecessor not staged
+   * yet) are not marked for this run, so the run's next batch round picks them up.
+   */
+  async synchronizeStaged(operations: StagedOperation[], runId: string): Promise<SyncCounts> {
+    if (operations.length === 0) return emptyCounts();
+    if (!this.hqAvailable()) return { ...emptyCounts(), hqUnavailable: true };
+    return this.synchronizeByCustomer(operations, runId, { markWaiting: false });
+  }
+
+  private async synchronizeByCustomer(operations: StagedOperation[], runId: string, options: { markWaiting: boolean }): Promise<SyncCounts> {
     const byCustomer = new Map<string, StagedOperation[]>();
     for (const op of operations) byCustomer.set(op.customerId, [...(byCustomer.get(op.customerId) ?? []), op]);
-
     const counts = emptyCounts();
     const queue = [...byCustomer.entries()];
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         const [customerId, ops] = next;
-        addInto(counts, await this.synchronizeOperations(customerId, ops, request.runId, true));
+        addInto(counts, await this.synchronizeOperations(customerId, ops, runId, true, options.markWaiting));
       }
     };
     await Promise.all(Array.from({ length: this.options.concurrency ?? 8 }, worker));
@@ -60,11 +81,18 @@ export class Synchronizer {
 
   /** The operator's "Synchronize": process every outstanding operation of one customer now. */
   async synchronizeCustomer(customerId: string, runId: string): Promise<SyncCounts> {
+    if (!this.hqAvailable()) throw new HqUnavailableError();
     const ops = await this.staging.outstandingForCustomer(customerId);
-    return this.synchronizeOperations(customerId, ops, runId, false);
+    return this.synchronizeOperations(customerId, ops, runId, false, true);
   }
 
-  private async synchronizeOperations(customerId: string, given: StagedOperation[], runId: string, mayBeIncomplete: boolean): Promise<SyncCounts> {
+  private async synchronizeOperations(
+    customerId: string,
+    given: StagedOperation[],
+    runId: string,
+    mayBeIncomplete: boolean,
+    markWaiting: boolean,
+  ): Promise<SyncCounts> {
     const counts = { ...emptyCounts(), customers: 1 };
     if (given.length === 0) return counts;
     try {
@@ -99,7 +127,7 @@ export class Synchronizer {
         this.options.log?.(`synchronize: operation ${op.operationId} of customer ${customerId} failed (attempt ${op.attempts + 1})`);
       }
       for (const { operation, reason } of result.waiting) {
-        changes.set(byId.get(operation.operationId)!, { lastError: reason, lastRunId: runId });
+        changes.set(byId.get(operation.operationId)!, markWaiting ? { lastError: reason, lastRunId: runId } : { lastError: reason });
       }
 
       const decided = [...changes].filter(([, c]) => c.status).map(([op, c]) => ({ ...op, ...c }));

@@ -6,12 +6,13 @@
 import { z } from 'zod';
 import { AsyncOperation, ENTITIES, OPERATION_KINDS, sortKey, StagedOperation } from '../domain/operation';
 import { GUID } from '../domain/identity';
-import type { UploadResult } from '../domain/sync-run';
+import { addCounts, emptyCounts, UploadResult } from '../domain/sync-run';
 import { toStaged } from '../domain/operation';
 import type { Clock } from '../ports/clock';
 import type { OperationQueue, ReceivedMessage } from '../ports/operation-queue';
 import type { Staging } from '../ports/staging';
 import type { Reconciler } from './reconcile';
+import type { Synchronizer } from './synchronize';
 
 /** A decoded operation larger than this is poison: the queue's own limit is 64 KB of base64. */
 export const MAX_OPERATION_BYTES = 48 * 1024;
@@ -32,10 +33,28 @@ const operationSchema = z.strictObject({
 
 export interface UploadOptions {
   maxMessages: number;
-  /** How long a received message stays invisible; long enough to stage a batch. */
+  /**
+   * How long a received message stays invisible: long enough to stage and synchronize a batch of
+   * 32, short enough that a message a dead process had received comes back within seconds.
+   */
   visibilityTimeoutSeconds?: number;
   /** Receive loops running at once. */
   concurrency?: number;
+  /**
+   * The sync run this upload belongs to. With it, what each receive stages is synchronized into
+   * HQ at once (streaming), before its messages are deleted; without it, upload only stages.
+   */
+  runId?: string;
+  /** Stage the channel's never-queued operations first (default true; a streaming pass skips it). */
+  reconcile?: boolean;
+}
+
+/** See UploadOptions.visibilityTimeoutSeconds. */
+export const VISIBILITY_TIMEOUT_SECONDS = 30;
+
+interface Staged {
+  message: ReceivedMessage;
+  operation: StagedOperation;
 }
 
 type Decoded = { ok: true; operation: AsyncOperation } | { ok: false; reason: string; partial?: Partial<AsyncOperation> };
@@ -47,13 +66,20 @@ export class Uploader {
     private readonly clock: Clock,
     private readonly log: (message: string) => void = () => {},
     private readonly reconciler?: Reconciler,
+    private readonly synchronizer?: Pick<Synchronizer, 'synchronizeStaged' | 'hqAvailable'>,
   ) {}
 
   async upload(options: UploadOptions): Promise<UploadResult> {
     const result: UploadResult = { received: 0, uploaded: 0, duplicates: 0, poisoned: 0, errors: 0 };
+    const streaming = options.runId !== undefined && this.synchronizer !== undefined;
+    if (streaming) {
+      // While HQ is servicing the operations wait on the queue, where nothing can go stale.
+      if (!this.synchronizer!.hqAvailable()) return { ...result, hqUnavailable: true };
+      result.synchronized = emptyCounts();
+    }
     // First the operations the channel accepted but never queued (see reconcile.ts). It is a
     // safety net: storage trouble there must not keep the queue from draining.
-    if (this.reconciler) {
+    if (this.reconciler && options.reconcile !== false) {
       try {
         const reconciled = await this.reconciler.reconcile();
         result.uploaded += reconciled.staged;
@@ -69,11 +95,22 @@ export class Uploader {
       while (budget > 0) {
         const take = Math.min(32, budget);
         budget -= take;
-        const messages = await this.queue.receive(take, options.visibilityTimeoutSeconds ?? 300);
+        const messages = await this.queue.receive(take, options.visibilityTimeoutSeconds ?? VISIBILITY_TIMEOUT_SECONDS);
         budget += take - messages.length;
         if (messages.length === 0) return;
         result.received += messages.length;
-        await Promise.all(messages.map((m) => this.uploadOne(m, result)));
+        const staged = await Promise.all(messages.map((m) => this.stageOne(m, result)));
+        if (streaming) {
+          const ready = staged.filter((s): s is Staged => s !== undefined);
+          const counts = await this.synchronizer!.synchronizeStaged(
+            ready.map((s) => s.operation),
+            options.runId!,
+          );
+          result.synchronized = addCounts(result.synchronized!, counts);
+          await Promise.all(ready.map((s) => this.deleteOne(s.message, result)));
+        } else {
+          await Promise.all(staged.map((s) => s && this.deleteOne(s.message, result)));
+        }
       }
     };
     // Every loop settles before the activity answers: none may go on draining behind a failed one
@@ -85,24 +122,38 @@ export class Uploader {
   }
 
   /**
-   * One message. Storage trouble with it (staging, the poison queue, the delete) leaves it on the
-   * queue, to be delivered again once its visibility timeout passes; the rest of the batch goes on.
+   * One message staged (a poison one set aside). Storage trouble with it (staging, the poison
+   * queue) leaves it on the queue, to be delivered again once its visibility timeout passes; the
+   * rest of the batch goes on. A duplicate (delivered again after a crash) is synchronized too:
+   * the first delivery may have died between staging and synchronizing.
    */
-  private async uploadOne(message: ReceivedMessage, result: UploadResult): Promise<void> {
+  private async stageOne(message: ReceivedMessage, result: UploadResult): Promise<Staged | undefined> {
     try {
       const decoded = decode(message.messageText);
       if (!decoded.ok) {
         await this.setAside(message, decoded);
         result.poisoned++;
-        return;
+        return undefined;
       }
-      const staged = toStaged(decoded.operation, this.clock.now().toISOString());
-      if (await this.staging.stage(staged)) result.uploaded++;
+      const operation = toStaged(decoded.operation, this.clock.now().toISOString());
+      if (await this.staging.stage(operation)) result.uploaded++;
       else result.duplicates++;
-      await this.queue.delete(message);
+      return { message, operation };
     } catch (error) {
       result.errors++;
       this.log(`upload: message ${message.messageId} left on the queue for a later run: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** The message's operation is staged (and synchronized, when streaming): its work is done. */
+  private async deleteOne(message: ReceivedMessage, result: UploadResult): Promise<void> {
+    try {
+      await this.queue.delete(message);
+    } catch (error) {
+      // Staged already: a second delivery finds it there and changes nothing.
+      result.errors++;
+      this.log(`upload: message ${message.messageId} staged but not deleted; it comes back as a duplicate: ${(error as Error).message}`);
     }
   }
 
