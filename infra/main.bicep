@@ -1,6 +1,8 @@
-// Asynchronous customer creation: Azure Functions (Flex Consumption, Node 20) with Cosmos DB,
-// a Storage queue, Durable Functions and Application Insights, all reached with one user-assigned
-// managed identity (no keys or connection strings). Deployed by `azd up` (see infra/README.md).
+// Asynchronous customer creation: Azure Functions (Flex Consumption, Node 22) with Cosmos DB,
+// a Storage queue, Durable Functions (Azure Storage backend, or the Durable Task Scheduler) and
+// Application Insights, all reached with one user-assigned managed identity (no keys or connection
+// strings). Deployed by `azd up` (see infra/README.md). Compiled and linted by
+// test/infra/bicep.test.ts wherever a Bicep CLI is found.
 
 targetScope = 'subscription'
 
@@ -74,6 +76,31 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+@description('Always-ready instances of the Flex Consumption "durable" group (orchestrations and activities: the sync loop). Microsoft recommends at least one for Durable Functions on Flex Consumption; 0 lets the group scale from zero. The HTTP group always scales from zero.')
+@minValue(0)
+@maxValue(20)
+param durableAlwaysReadyInstances int = 1
+
+@description('Durable Functions backend: azureStorage (default; queues, tables and blobs in the app\'s storage account, configured by host.json) or durableTaskScheduler (creates a Durable Task Scheduler and task hub, gives the app\'s identity Durable Task Data Contributor on the hub, and switches storageProvider to azureManaged through app settings). Switching starts from an empty task hub.')
+@allowed([
+  'azureStorage'
+  'durableTaskScheduler'
+])
+param durableBackend string = 'azureStorage'
+
+@description('durableBackend = durableTaskScheduler only: Consumption (pay per action, up to 500 actions/s, 30 days of data) or Dedicated (one capacity unit: a fixed monthly price, up to 2,000 actions/s, 90 days).')
+@allowed([
+  'Consumption'
+  'Dedicated'
+])
+param durableTaskSchedulerSku string = 'Consumption'
+
+@description('durableBackend = durableTaskScheduler only: IP ranges (CIDR) allowed to reach the scheduler. It must not be empty (an empty list denies everything); Flex Consumption has no fixed outbound addresses without a virtual network, so the default admits any address and access rests on Entra ID and the data role.')
+@minLength(1)
+param durableTaskSchedulerIpAllowlist string[] = [
+  '0.0.0.0/0'
+]
+
 @description('Optional: object id of the deploying user (azd sets AZURE_PRINCIPAL_ID), given the same data roles as the app for local runs against Azure. Empty: none.')
 param principalId string = ''
 
@@ -93,7 +120,14 @@ var tags = {
   'azd-env-name': environmentName
 }
 var functionAppName = 'func-${resourceToken}'
+var storageAccountName = 'st${resourceToken}'
+var applicationInsightsName = 'appi-${resourceToken}'
+var cosmosAccountName = 'cosmos-${resourceToken}'
 var deploymentContainerName = 'app-package-${resourceToken}'
+// host.json extensions.durableTask.hubName; the Durable Task Scheduler's task hub has the same name
+// (test/infra/drift.test.ts checks both).
+var durableTaskHubName = 'AsyncCustomerSync'
+var useDurableTaskScheduler = durableBackend == 'durableTaskScheduler'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
@@ -116,7 +150,7 @@ module monitoring 'modules/monitoring.bicep' = {
   scope: rg
   params: {
     logAnalyticsName: 'log-${resourceToken}'
-    applicationInsightsName: 'appi-${resourceToken}'
+    applicationInsightsName: applicationInsightsName
     location: location
     tags: tags
   }
@@ -126,7 +160,7 @@ module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: rg
   params: {
-    name: 'st${resourceToken}'
+    name: storageAccountName
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
@@ -138,7 +172,7 @@ module cosmos 'modules/cosmos.bicep' = {
   name: 'cosmos'
   scope: rg
   params: {
-    accountName: 'cosmos-${resourceToken}'
+    accountName: cosmosAccountName
     location: location
     tags: tags
     hqDatabaseName: cosmosHqDatabaseName
@@ -147,13 +181,36 @@ module cosmos 'modules/cosmos.bicep' = {
   }
 }
 
+// Names, not module outputs, identify the resources a module refers to, so that what-if can show
+// them (what-if-short-circuiting); dependsOn orders the deployments instead.
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   scope: rg
   params: {
-    storageAccountName: storage.outputs.name
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
-    cosmosAccountName: cosmos.outputs.name
+    storageAccountName: storageAccountName
+    applicationInsightsName: applicationInsightsName
+    cosmosAccountName: cosmosAccountName
+    identityPrincipalId: identity.outputs.principalId
+    principalId: principalId
+    principalType: principalType
+  }
+  dependsOn: [
+    storage
+    monitoring
+    cosmos
+  ]
+}
+
+module durableTaskScheduler 'modules/durable-task-scheduler.bicep' = if (useDurableTaskScheduler) {
+  name: 'durableTaskScheduler'
+  scope: rg
+  params: {
+    name: 'dts-${resourceToken}'
+    location: location
+    tags: tags
+    taskHubName: durableTaskHubName
+    skuName: durableTaskSchedulerSku
+    ipAllowlist: durableTaskSchedulerIpAllowlist
     identityPrincipalId: identity.outputs.principalId
     principalId: principalId
     principalType: principalType
@@ -169,11 +226,12 @@ module functionApp 'modules/function-app.bicep' = {
     location: location
     tags: tags
     identityId: identity.outputs.id
-    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
     deploymentContainerName: deploymentContainerName
-    nodeVersion: '20'
+    nodeVersion: '22'
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    durableAlwaysReadyInstances: durableAlwaysReadyInstances
   }
 }
 
@@ -181,7 +239,7 @@ module appSettings 'modules/app-settings.bicep' = {
   name: 'appSettings'
   scope: rg
   params: {
-    functionAppName: functionApp.outputs.name
+    functionAppName: functionAppName
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
@@ -197,9 +255,17 @@ module appSettings 'modules/app-settings.bicep' = {
     hqServicing: hqServicing
     hqAccountNumberPrefix: hqAccountNumberPrefix
     sync: sync
+    durableTaskScheduler: useDurableTaskScheduler
+      ? {
+          endpoint: durableTaskScheduler!.outputs.endpoint
+          taskHubName: durableTaskScheduler!.outputs.taskHubName
+        }
+      : null
   }
-  // The host starts reading these settings at once: give it its data roles first.
+  // The host starts reading these settings at once: give it its data roles first (rbac, and the
+  // Durable Task Scheduler's role, which that module assigns).
   dependsOn: [
+    functionApp
     rbac
   ]
 }
@@ -220,3 +286,6 @@ output COSMOS_ACCOUNT_NAME string = cosmos.outputs.name
 output COSMOS_HQ_DATABASE string = cosmos.outputs.hqDatabaseName
 output COSMOS_CHANNEL_DATABASE string = cosmos.outputs.channelDatabaseName
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+output DURABLE_BACKEND string = durableBackend
+output DURABLE_TASK_SCHEDULER_ENDPOINT string = useDurableTaskScheduler ? durableTaskScheduler!.outputs.endpoint : ''
+output DURABLE_TASK_HUB_NAME string = durableTaskHubName

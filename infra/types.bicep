@@ -49,3 +49,9 @@ type syncTuning = {
   @maxValue(10000000)
   maxMessagesPerRun: int
 }
+
+@export()
+@description('Resource tags: tag names to string values.')
+type resourceTags = {
+  *: string
+}

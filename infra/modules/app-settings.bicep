@@ -10,6 +10,9 @@
 //   Hq__simulatedLatencyMs: a local benchmark knob.
 //   FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION: Flex Consumption takes the runtime from
 //     functionAppConfig and rejects these settings.
+//
+// With the Durable Task Scheduler backend, four more settings override host.json's durableTask
+// section (AzureFunctionsJobHost__path__to__setting beats host.json), so one host.json serves both.
 
 import { featureFlags, storeConfig, syncTuning } from '../types.bicep'
 
@@ -38,6 +41,9 @@ param features featureFlags
 param hqServicing bool
 param hqAccountNumberPrefix string
 param sync syncTuning
+
+@description('Durable Task Scheduler backend: its endpoint and task hub. null: the Azure Storage backend of host.json.')
+param durableTaskScheduler { endpoint: string, taskHubName: string }?
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
   name: functionAppName
@@ -92,8 +98,19 @@ var storeSettings = reduce(stores, {}, (settings, store) => union(settings, {
   'FunctionalityProfiles__${store.id}__fallbackToAsyncWhenHqUnavailable': (store.?fallbackToAsyncWhenHqUnavailable ?? false) ? 'true' : 'false'
 }))
 
+// storageProvider type azureManaged with a connection string named by connectionStringName, whose
+// user-assigned identity is ClientID; hubName must be a task hub of the scheduler.
+var durableTaskSchedulerSettings = durableTaskScheduler == null
+  ? {}
+  : {
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+      AzureFunctionsJobHost__extensions__durableTask__hubName: durableTaskScheduler.?taskHubName
+      DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTaskScheduler.?endpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}'
+    }
+
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: functionApp
   name: 'appsettings'
-  properties: union(fixedSettings, storeSettings)
+  properties: union(fixedSettings, storeSettings, durableTaskSchedulerSettings)
 }

@@ -3,9 +3,11 @@
 // connects with Entra ID (DefaultAzureCredential -> the user-assigned identity, AZURE_CLIENT_ID)
 // and the Cosmos DB Built-in Data Contributor role (rbac.bicep).
 
+import { resourceTags } from '../types.bicep'
+
 param accountName string
 param location string
-param tags object = {}
+param tags resourceTags = {}
 
 @description('Database of the HQ side (CosmosDb__hqDatabase).')
 param hqDatabaseName string

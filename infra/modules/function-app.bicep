@@ -2,22 +2,26 @@
 // The deployment package lives in a blob container reached with that identity. App settings are
 // set separately (app-settings.bicep), once the identity has its data roles.
 
+import { resourceTags } from '../types.bicep'
+
 param name string
 param planName string
 param location string
-param tags object = {}
+param tags resourceTags = {}
 
 @description('Resource id of the user-assigned identity.')
 param identityId string
 
-param storageAccountName string
+@description('Blob endpoint of the storage account that holds the deployment container.')
+param blobEndpoint string
+
 param deploymentContainerName string
 
+@description('Node.js major version of the Flex Consumption runtime. Node 20 reached end of life in April 2026.')
 @allowed([
-  '20'
   '22'
 ])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
 
 @allowed([
   512
@@ -30,9 +34,10 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: storageAccountName
-}
+@description('Always-ready instances of the "durable" per-function scaling group (orchestrator, activity and entity triggers). 0: the group scales from zero too. The HTTP group is not listed, so it always scales from zero.')
+@minValue(0)
+@maxValue(20)
+param durableAlwaysReadyInstances int = 1
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -71,7 +76,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       deployment: {
         storage: {
           type: 'blobContainer'
-          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          value: '${blobEndpoint}${deploymentContainerName}'
           authentication: {
             type: 'UserAssignedIdentity'
             userAssignedIdentityResourceId: identityId
@@ -81,6 +86,16 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        // Microsoft recommends an always-ready instance for the durable group of Durable Functions
+        // on Flex Consumption: the orchestration loop and its activities start without a cold start.
+        alwaysReady: durableAlwaysReadyInstances > 0
+          ? [
+              {
+                name: 'durable'
+                instanceCount: durableAlwaysReadyInstances
+              }
+            ]
+          : []
       }
       runtime: {
         name: 'node'

@@ -1,9 +1,11 @@
 // The user-assigned managed identity the function app runs as. It outlives the app, so role
 // assignments survive a re-created site.
 
+import { resourceTags } from '../types.bicep'
+
 param name string
 param location string
-param tags object = {}
+param tags resourceTags = {}
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: name

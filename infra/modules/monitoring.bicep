@@ -2,10 +2,12 @@
 // (instrumentation-key) auth is off: the app authenticates telemetry with its managed identity
 // (APPLICATIONINSIGHTS_AUTHENTICATION_STRING) and needs Monitoring Metrics Publisher (see rbac.bicep).
 
+import { resourceTags } from '../types.bicep'
+
 param logAnalyticsName string
 param applicationInsightsName string
 param location string
-param tags object = {}
+param tags resourceTags = {}
 
 @minValue(30)
 @maxValue(730)

@@ -2,9 +2,11 @@
 // the Flex Consumption deployment container, and the async customer queue with its poison queue.
 // Shared keys are off: every client (host, Durable, the app's QueueServiceClient) uses Entra ID.
 
+import { resourceTags } from '../types.bicep'
+
 param name string
 param location string
-param tags object = {}
+param tags resourceTags = {}
 
 @description('Blob container Flex Consumption deploys the app package to.')
 param deploymentContainerName string

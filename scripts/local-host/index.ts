@@ -74,7 +74,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const store =
     options.historyStore ??
     (connection ? new TableHistoryStore(expandStorageConnectionString(connection), hostJson.hubName) : new MemoryHistoryStore());
-  const durable = new DurableEngine({ registry, invoker, store, log, maxConcurrentActivities: options.maxConcurrentActivities });
+  const durable = new DurableEngine({
+    registry,
+    invoker,
+    store,
+    log,
+    maxConcurrentActivities: options.maxConcurrentActivities,
+    overridableExistingInstanceStates: hostJson.overridableExistingInstanceStates,
+  });
 
   let origin = '';
   const extraInputs = (registration: Registration): RpcParameterBinding[] =>

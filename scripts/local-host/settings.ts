@@ -11,7 +11,12 @@ type Env = Record<string, string | undefined>;
 export interface HostJson {
   routePrefix: string;
   hubName: string;
+  /** `extensions.durableTask.overridableExistingInstanceStates`: may a start replace an active instance? */
+  overridableExistingInstanceStates: OverridableStates;
 }
+
+/** The Durable extension's OverridableStates (AnyState = 0, NonRunningStates = 1). */
+export type OverridableStates = 'AnyState' | 'NonRunningStates';
 
 /** Copies `Values` of local.settings.json into `env`; returns the names it set. */
 export function loadLocalSettings(appRoot: string, env: Env): string[] {
@@ -33,10 +38,15 @@ export function readHostJson(appRoot: string): HostJson {
   const extensions = (json.extensions ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const routePrefix = extensions.http?.routePrefix;
   const hubName = extensions.durableTask?.hubName;
+  const overridable = extensions.durableTask?.overridableExistingInstanceStates ?? 'NonRunningStates';
+  const states = (['AnyState', 'NonRunningStates'] as const).find((s, i) => overridable === i || String(overridable).toLowerCase() === s.toLowerCase());
+  if (!states) throw new Error(`host.json: extensions.durableTask.overridableExistingInstanceStates must be AnyState or NonRunningStates, not ${JSON.stringify(overridable)}`);
   return {
     routePrefix: typeof routePrefix === 'string' ? routePrefix.replace(/^\/+|\/+$/g, '') : 'api',
     // The extension's default hub name for Functions v4 apps run locally.
     hubName: typeof hubName === 'string' && hubName ? hubName : 'TestHubName',
+    // Unset: the extension's default since 2.x, NonRunningStates (older versions replaced).
+    overridableExistingInstanceStates: states,
   };
 }
 

@@ -12,12 +12,17 @@
  * - Cheap structural checks a compiler would do: brackets balance, module files exist, modules get
  *   exactly the params they declare (all required ones), imported types are exported.
  * - Each checker is also run against a deliberately drifted input to prove it reports the drift.
+ * - Where a Bicep CLI is found (test/infra/bicep-cli.ts), the same checks run on what the compiler
+ *   produces: the compiled template's parameter defaults, and `bicep snapshot` of main.bicep with
+ *   main.parameters.json (the app settings, Cosmos containers and queues a deployment would create,
+ *   evaluated by Bicep rather than read as text). Without a CLI that part reports itself skipped.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigurationError, readConfig } from '../../shared/core/config/settings';
 import { CONTAINERS, ContainerSpec } from '../../shared/adapters/cosmos/layout';
 import { queueNames } from '../../shared/adapters/queue/provision';
+import { buildMain, findBicepCli, hasSnapshot, snapshotMain, type BicepCli, type PredictedResource } from './bicep-cli';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const INFRA = path.join(ROOT, 'infra');
@@ -317,7 +322,7 @@ function declaredParams(bicep: string): Map<string, { required: boolean }> {
 function checkModuleWiring(fileRel: string): string[] {
   const problems: string[] = [];
   const text = infraFile(fileRel);
-  for (const m of text.matchAll(/^module (\w+) '([^']+)' = \{/gm)) {
+  for (const m of text.matchAll(/^module (\w+) '([^']+)' = (?:if \([^\n]*\) )?\{/gm)) {
     const target = path.join(path.dirname(path.join(INFRA, fileRel)), m[2]);
     if (!fs.existsSync(target)) {
       problems.push(`${fileRel}: module ${m[1]} points at missing ${m[2]}`);
@@ -543,5 +548,84 @@ describe('infra drift', () => {
         expect(config.profiles.get(config.channels.get(s.id)!.functionalityProfile)?.createCustomerInAsyncMode).toBe(s.asyncMode);
       }
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The same drift, read from what the Bicep compiler produces
+
+const cli = findBicepCli();
+const compiled = cli.found && hasSnapshot(cli);
+if (!compiled) {
+  console.warn(`test/infra/drift.test.ts: compiled-template checks SKIPPED, ${cli.found ? `Bicep ${cli.version} has no snapshot command` : cli.reason}`);
+}
+const describeCompiled = compiled ? describe : describe.skip;
+
+/** main.parameters.json with azd's ${...} substitutions filled in as azd would. */
+function sampleParameters(): Record<string, unknown> {
+  const azd: Record<string, string> = { AZURE_ENV_NAME: 'ci', AZURE_LOCATION: 'westeurope', AZURE_PRINCIPAL_ID: '' };
+  const parameters = JSON.parse(infraFile('main.parameters.json')).parameters as Record<string, { value: unknown }>;
+  const substitute = (value: unknown): unknown =>
+    typeof value === 'string' ? value.replace(/\$\{(\w+)\}/g, (_m, name: string) => azd[name] ?? '') : value;
+  return Object.fromEntries(Object.entries(parameters).map(([name, p]) => [name, substitute(p.value)]));
+}
+
+describeCompiled('infra drift, compiled (Bicep CLI)', () => {
+  jest.setTimeout(300_000);
+  const bicep = cli as Extract<BicepCli, { found: true }>;
+  const resources = (): PredictedResource[] => snapshotMain(bicep, 'main-parameters', sampleParameters()).predictedResources;
+  const ofType = (type: string) => resources().filter((r) => r.type === type);
+  const deployedSettings = (): Record<string, string> => ofType('Microsoft.Web/sites/config')[0].properties as Record<string, string>;
+
+  it('the compiled template has the code\'s database and queue name defaults', () => {
+    const template = buildMain(bicep).template!;
+    const config = readConfig(VALID_ENV);
+    expect(template.parameters.cosmosHqDatabaseName.defaultValue).toBe(config.cosmos.hqDatabase);
+    expect(template.parameters.cosmosChannelDatabaseName.defaultValue).toBe(config.cosmos.channelDatabase);
+    expect(template.parameters.asyncQueueName.defaultValue).toBe(config.asyncQueue.name);
+  });
+
+  it('the deployed app settings name every setting the code reads, and none of the allow-listed ones', () => {
+    const settings = Object.keys(deployedSettings());
+    const discovered = discoverSettings(readConfig);
+    const missing = [...discovered.fixed].filter((name) => !(name in ABSENT_IN_AZURE) && !settings.includes(name));
+    expect(missing).toEqual([]);
+    expect(settings.filter((name) => name in ABSENT_IN_AZURE)).toEqual([]);
+  });
+
+  it('the deployed app settings, with deployment-time values filled in, are a configuration readConfig accepts', () => {
+    // Values Bicep leaves as [reference(...)] are only known at deployment: endpoints and ids.
+    const env: Env = Object.fromEntries(
+      Object.entries(deployedSettings()).map(([name, value]) => [name, value.startsWith('[') ? 'https://deployment-time.example/' : value]),
+    );
+    const config = readConfig(env);
+    const stores = sampleParameters().stores as { id: string; asyncMode: boolean }[];
+    expect([...config.channels.keys()].sort()).toEqual(stores.map((s) => s.id).sort());
+    for (const store of stores) {
+      expect(config.profiles.get(config.channels.get(store.id)!.functionalityProfile)?.createCustomerInAsyncMode).toBe(store.asyncMode);
+    }
+  });
+
+  it('the deployed Cosmos containers are CONTAINERS, with the same partition keys', () => {
+    const config = readConfig(VALID_ENV);
+    const databases: Record<string, string> = { [config.cosmos.hqDatabase]: 'hq', [config.cosmos.channelDatabase]: 'channel' };
+    const deployed = ofType('Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers').map((r) => {
+      const [, database, id] = r.name.split('/');
+      const resource = (r.properties as { resource: { partitionKey: { paths: string[] } } }).resource;
+      return `${databases[database] ?? database}/${id} ${resource.partitionKey.paths.join(',')}`;
+    });
+    expect(deployed.sort()).toEqual(Object.values(CONTAINERS).map((c) => `${c.database}/${c.id} ${c.partitionKey}`).sort());
+  });
+
+  it('the deployed queues are queueNames()', () => {
+    const deployed = ofType('Microsoft.Storage/storageAccounts/queueServices/queues').map((r) => r.name.split('/').pop());
+    expect(deployed.sort()).toEqual(queueNames(readConfig(VALID_ENV).asyncQueue.name).sort());
+  });
+
+  it('the durable task hub of infra is host.json\'s', () => {
+    const hostJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'host.json'), 'utf8'));
+    const outputs = snapshotMain(bicep, 'main-parameters', sampleParameters()).outputs as Record<string, { value?: unknown } | unknown>;
+    const hub = outputs.DURABLE_TASK_HUB_NAME as { value?: unknown } | string;
+    expect(typeof hub === 'object' && hub !== null ? hub.value : hub).toBe(hostJson.extensions.durableTask.hubName);
   });
 });

@@ -81,6 +81,8 @@ export interface DurableEngineOptions {
   store: HistoryStore;
   log: LogSink;
   maxConcurrentActivities?: number;
+  /** host.json overridableExistingInstanceStates; default NonRunningStates (a start of an active id fails). */
+  overridableExistingInstanceStates?: 'AnyState' | 'NonRunningStates';
 }
 
 export class ConflictError extends Error {}
@@ -121,8 +123,12 @@ export class DurableEngine {
     if (!this.orchestrator(name)) throw new NotFoundError(`The function '${name}' doesn't exist or is not an orchestrator function`);
     const id = instanceId ?? randomUUID().replace(/-/g, '');
     const existing = this.instances.get(id)?.record ?? (await this.options.store.getInstance(id));
-    if (existing && (existing.runtimeStatus === 'Running' || existing.runtimeStatus === 'Pending')) {
-      throw new ConflictError(`An instance with ID '${id}' already exists and is ${existing.runtimeStatus}.`);
+    if (existing && isActive(existing.runtimeStatus)) {
+      if (this.options.overridableExistingInstanceStates !== 'AnyState') {
+        throw new ConflictError(`An instance with ID '${id}' already exists and is ${existing.runtimeStatus}.`);
+      }
+      // AnyState: the new instance replaces the active one, which stops here.
+      await this.terminate(id, 'Replaced by a new instance with the same ID (overridableExistingInstanceStates: AnyState)');
     }
     if (existing) await this.options.store.deleteHistory(id);
     for (const handle of this.instances.get(id)?.timers.values() ?? []) clearTimeout(handle);
