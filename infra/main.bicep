@@ -41,8 +41,10 @@ param hqServicing bool = false
 @maxLength(10)
 param hqAccountNumberPrefix string = 'C'
 
-@description('Sync__* tuning (defaults as in shared/config/settings.ts SYNC_DEFAULTS).')
+@description('Sync__* tuning (defaults as in shared/core/config/settings.ts SYNC_DEFAULTS).')
 param sync syncTuning = {
+  mode: 'continuous'
+  idleDelaySeconds: 10
   schedule: '0 */5 * * * *'
   batchSize: 50
   maxParallelBatches: 4

@@ -30,6 +30,14 @@ type featureFlags = {
 @export()
 @description('Sync run tuning (Sync__*). Ranges are the ones the app validates at start-up.')
 type syncTuning = {
+  @description('continuous: the loop passes while work arrives (the timer is its watchdog); scheduled: one run per timer tick.')
+  mode: 'continuous' | 'scheduled'
+
+  @description('Longest wait between two checks of an idle continuous loop, in seconds.')
+  @minValue(1)
+  @maxValue(3600)
+  idleDelaySeconds: int
+
   @description('Six-field NCRONTAB schedule of the sync timer.')
   schedule: string
 

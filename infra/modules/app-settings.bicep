@@ -1,4 +1,4 @@
-// Every app setting of the function app (DESIGN.md section 6, shared/config/settings.ts), as one
+// Every app setting of the function app (DESIGN.md section 6, shared/core/config/settings.ts), as one
 // Microsoft.Web/sites/config "appsettings" resource: this replaces the whole set, so every setting
 // the app needs is here. test/infra/drift.test.ts checks that each setting readConfig() reads is
 // named in this file (or is on its commented allow-list).
@@ -79,6 +79,8 @@ var fixedSettings = {
   Hq__servicing: hqServicing ? 'true' : 'false'
   Hq__accountNumberPrefix: hqAccountNumberPrefix
 
+  Sync__mode: sync.mode
+  Sync__idleDelaySeconds: string(sync.idleDelaySeconds)
   Sync__schedule: sync.schedule
   Sync__batchSize: string(sync.batchSize)
   Sync__maxParallelBatches: string(sync.maxParallelBatches)

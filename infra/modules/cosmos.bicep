@@ -1,5 +1,5 @@
 // Cosmos DB for NoSQL: the HQ and channel databases and every container of
-// shared/storage/layout.ts (CONTAINERS), with the same partition keys. Keys are disabled: the app
+// shared/adapters/cosmos/layout.ts (CONTAINERS), with the same partition keys. Keys are disabled: the app
 // connects with Entra ID (DefaultAzureCredential -> the user-assigned identity, AZURE_CLIENT_ID)
 // and the Cosmos DB Built-in Data Contributor role (rbac.bicep).
 
@@ -76,7 +76,7 @@ var asyncOperationsIndexing = {
   ]
 }
 
-// One entry per container of CONTAINERS in shared/storage/layout.ts: database role ('hq' or
+// One entry per container of CONTAINERS in shared/adapters/cosmos/layout.ts: database role ('hq' or
 // 'channel'), id and partition key. test/infra/drift.test.ts reads this list as text and fails
 // when it and the code disagree, so keep one property per line.
 var containers = [

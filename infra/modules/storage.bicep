@@ -11,10 +11,10 @@ param tags resourceTags = {}
 @description('Blob container Flex Consumption deploys the app package to.')
 param deploymentContainerName string
 
-@description('AsyncQueue__name; the poison queue is always "{name}-poison" (shared/storage/layout.ts queueNames).')
+@description('AsyncQueue__name; the poison queue is always "{name}-poison" (shared/adapters/queue/provision.ts queueNames).')
 param asyncQueueName string
 
-// Same derivation as queueNames() in shared/storage/layout.ts; test/infra/drift.test.ts checks it.
+// Same derivation as queueNames() in shared/adapters/queue/provision.ts; test/infra/drift.test.ts checks it.
 var queueNames = [
   asyncQueueName
   '${asyncQueueName}-poison'
