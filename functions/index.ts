@@ -9,6 +9,7 @@ import { services } from './composition-root';
 import { opsPageHandler } from './http/ops-page';
 import {
   configHandler,
+  durableSyncLoop,
   durableSyncRunActive,
   getSyncStatusHandler,
   listSyncStatusHandler,
@@ -118,7 +119,8 @@ app.http('opsMetrics', {
   route: 'ops/metrics',
   methods: ['GET'],
   authLevel: 'function',
-  handler: metricsHandler(services),
+  extraInputs: [df.input.durableClient()],
+  handler: metricsHandler(services, durableSyncLoop),
 });
 app.http('opsConfig', {
   route: 'ops/config',

@@ -12,7 +12,7 @@ import type { Services } from '../composition-root';
 import type { OperationDetail } from '../../shared/core/use-cases/sync-status/queries';
 import { ifMatchCheck, quoteEtag } from './etag';
 import { HttpHandler, json, readJson, withProblems } from './problem';
-import { SYNC_INSTANCE_ID } from '../sync/customer-sync';
+import { readSyncLoop, SyncLoopView } from '../sync/customer-sync';
 
 /** Whether a sync run (timer or on demand) is active; the Functions host asks the durable client. */
 export type SyncRunActive = (request: HttpRequest, context: InvocationContext) => Promise<boolean>;
@@ -65,18 +65,22 @@ function detailResponse({ version, ...detail }: OperationDetail) {
   return json(200, { ...detail, etag }, etag ? { etag } : {});
 }
 
-export function metricsHandler(services: () => Services): HttpHandler {
-  return withProblems(async () => json(200, await services().syncStatus.metrics(), { 'cache-control': 'no-store' }));
+/** What the sync orchestration says of itself; the Functions host asks the durable client. */
+export type SyncLoopReader = (request: HttpRequest, context: InvocationContext) => Promise<SyncLoopView>;
+
+export function metricsHandler(services: () => Services, readLoop?: SyncLoopReader): HttpHandler {
+  return withProblems(async (request, context) => {
+    const [metrics, loop] = await Promise.all([services().syncStatus.metrics(), readLoop?.(request, context)]);
+    const sync = { mode: services().config.sync.mode, hqAvailable: services().hq.available(), ...loop };
+    return json(200, { ...metrics, sync }, { 'cache-control': 'no-store' });
+  });
 }
 
 export function configHandler(services: () => Services): HttpHandler {
   return withProblems(async () => json(200, configView(services().config), { 'cache-control': 'no-store' }));
 }
 
-const ACTIVE_RUN_STATUSES = new Set(['Running', 'Pending', 'ContinuedAsNew']);
-
 /** The Functions host's answer: the singleton orchestration's status, from the durable client input. */
-export const durableSyncRunActive: SyncRunActive = async (_request, context) => {
-  const status = await df.getClient(context).getStatus(SYNC_INSTANCE_ID);
-  return ACTIVE_RUN_STATUSES.has(String(status?.runtimeStatus));
-};
+export const durableSyncRunActive: SyncRunActive = async (_request, context) => (await readSyncLoop(df.getClient(context))).running;
+
+export const durableSyncLoop: SyncLoopReader = (_request, context) => readSyncLoop(df.getClient(context));

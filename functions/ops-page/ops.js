@@ -59,6 +59,20 @@
     return Math.round(seconds / 3600) + ' h';
   }
 
+  function seconds(ms) {
+    return (ms / 1000).toFixed(1) + ' s';
+  }
+
+  /** The loop in a few words: mode, what it does now, whether HQ takes writes. */
+  function syncState(sync) {
+    const parts = [sync.mode];
+    if (!sync.running) parts.push('not running');
+    else if (sync.loop) parts.push(sync.loop.state === 'idle' ? 'idle, next check within ' + sync.loop.idleDelaySeconds + ' s' : 'passing');
+    else parts.push('running');
+    if (!sync.hqAvailable) parts.push('HQ unavailable (servicing)');
+    return parts.join(', ');
+  }
+
   async function loadMetrics() {
     try {
       const { body: m } = await api('metrics');
@@ -71,6 +85,11 @@
       document.querySelector('[data-metric="lastRun"]').textContent = m.lastRun
         ? m.lastRun.status + ', ' + when(m.lastRun.startedAt)
         : 'none yet';
+      const t = m.timeToHq;
+      document.querySelector('[data-metric="timeToHq"]').textContent = t.samples
+        ? seconds(t.p50Ms) + ' / ' + seconds(t.p99Ms) + ' (' + t.samples + ' in ' + t.window.minutes + ' min)'
+        : 'no customer synchronized in ' + t.window.minutes + ' min';
+      document.querySelector('[data-metric="sync"]').textContent = syncState(m.sync);
     } catch (error) {
       say('Could not load the counts: ' + error.message, true);
     }

@@ -8,7 +8,7 @@ import type { ActivityHandler, DurableClient, OrchestrationContext, Orchestratio
 import type { AppConfig } from '../../shared/core/config/settings';
 import type { SyncRun } from '../../shared/core/domain/sync-run';
 import type { BatchRequest } from '../../shared/core/use-cases/synchronize';
-import { LoopStep, STEP_RETRY, SyncLoopInput, syncLoopIteration, syncPass, SyncStep, StepResult } from '../../shared/core/use-cases/sync-pass';
+import { LoopStep, STEP_RETRY, SyncLoopInput, syncLoopIteration, SyncLoopStatus, syncPass, SyncStep, StepResult } from '../../shared/core/use-cases/sync-pass';
 import type { UploadOptions } from '../../shared/core/use-cases/upload';
 import type { Services } from '../composition-root';
 
@@ -137,11 +137,11 @@ export async function startSyncRun(
   settings: AppConfig['sync'],
   { wake = true }: { wake?: boolean } = {},
 ): Promise<StartResult> {
-  const status = await client.getStatus(SYNC_INSTANCE_ID).catch(() => undefined);
-  if (status && ACTIVE.has(String(status.runtimeStatus))) {
+  const current = await readSyncLoop(client);
+  if (current.running) {
     const woken = wake && settings.mode === 'continuous';
     if (woken) await client.raiseEvent(SYNC_INSTANCE_ID, WAKE_EVENT, { trigger });
-    return { started: false, woken, instanceId: SYNC_INSTANCE_ID, reason: `a sync run is already ${status.runtimeStatus}` };
+    return { started: false, woken, instanceId: SYNC_INSTANCE_ID, reason: `a sync run is already ${current.runtimeStatus}` };
   }
   const input: SyncRunInput = { trigger, settings };
   try {
@@ -150,4 +150,19 @@ export async function startSyncRun(
   } catch (error) {
     return { started: false, woken: false, instanceId: SYNC_INSTANCE_ID, reason: `a sync run is already starting (${(error as Error).message})` };
   }
+}
+
+/** The loop (or run) as operators see it on /api/ops/metrics. */
+export interface SyncLoopView {
+  running: boolean;
+  runtimeStatus: string | null;
+  /** The continuous loop's own account (null in scheduled mode or before its first pass). */
+  loop: SyncLoopStatus | null;
+}
+
+export async function readSyncLoop(client: DurableClient): Promise<SyncLoopView> {
+  const status = await client.getStatus(SYNC_INSTANCE_ID).catch(() => undefined);
+  const runtimeStatus = status?.runtimeStatus === undefined ? null : String(status.runtimeStatus);
+  const custom = status?.customStatus as SyncLoopStatus | null | undefined;
+  return { running: runtimeStatus !== null && ACTIVE.has(runtimeStatus), runtimeStatus, loop: custom && typeof custom === 'object' ? custom : null };
 }

@@ -127,6 +127,21 @@ export class CosmosSyncStatusReadModel implements SyncStatusReadModel {
     return { uploaded, completed, failed, waitingForOperator, poison, oldestUploaded };
   }
 
+  async recentCompletions(since: string, limit: number): Promise<{ createdAt: string; completedAt: string }[]> {
+    const { resources } = await this.staging.items
+      .query<{ createdAt: string; completedAt: string }>({
+        query:
+          "SELECT TOP @limit c.createdAt, c.completedAt FROM c WHERE c.status = 'Completed' AND c.entity = 'Customer' " +
+          "AND c.operation = 'Create' AND c.completedAt >= @since ORDER BY c.completedAt DESC",
+        parameters: [
+          { name: '@limit', value: limit },
+          { name: '@since', value: since },
+        ],
+      })
+      .fetchAll();
+    return resources;
+  }
+
   private async channelCustomerIds(condition: string, value: string): Promise<string[]> {
     const { resources } = await this.channel.items
       .query<string>({

@@ -58,4 +58,9 @@ export interface SyncStatusReadModel {
   /** The channel customer that holds this operation id among its own operations. */
   customerWithOperation(operationId: string): Promise<ChannelCustomer | undefined>;
   stagingCounts(maxAttempts: number): Promise<StagingCounts>;
+  /**
+   * Customer creations completed at or after `since` (accepted at `createdAt`, account number
+   * known to the channel at `completedAt`), most recent first, at most `limit`.
+   */
+  recentCompletions(since: string, limit: number): Promise<{ createdAt: string; completedAt: string }[]>;
 }

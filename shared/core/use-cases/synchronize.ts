@@ -104,14 +104,24 @@ export class Synchronizer {
       };
       let result = await this.hq.applyOperations(ref, ops);
       if (mayBeIncomplete && result.waiting.length > 0 && !result.failed) {
-        // The batch may have cut this customer's operations short: fetch all of them once.
-        // Failed operations out of attempts wait for an operator: a batch must not retry them here.
-        const all = (await this.staging.outstandingForCustomer(customerId)).filter(
-          (op) => !(op.status === 'Failed' && op.attempts >= this.options.maxAttempts),
-        );
+        // The batch (or the upload's receive) may have cut this customer's operations short:
+        // fetch all of them once. A failed operation out of attempts waits for an operator, and
+        // one this run has already tried (in another receive of the same upload) is not tried
+        // twice: what comes after it waits behind it.
+        const outstanding = await this.staging.outstandingForCustomer(customerId);
+        const given = new Set(ops.map((op) => op.operationId));
+        const blocking = outstanding
+          .filter((op) => !given.has(op.operationId) && op.status === 'Failed' && (op.attempts >= this.options.maxAttempts || op.lastRunId === runId))
+          .sort((a, b) => a.replicationCounter - b.replicationCounter)[0];
+        const all = outstanding.filter((op) => op.replicationCounter < (blocking?.replicationCounter ?? Infinity) || given.has(op.operationId));
         if (all.length > ops.length) {
           ops = all;
           result = await this.hq.applyOperations(ref, ops);
+        }
+        if (blocking) {
+          const behind = `waiting behind failed operation #${blocking.replicationCounter}`;
+          const waiting = result.waiting.map((w) => (w.operation.replicationCounter > blocking.replicationCounter ? { ...w, reason: behind } : w));
+          result = { ...result, waiting };
         }
       }
 

@@ -55,6 +55,18 @@ export interface SyncStatusPage {
   continuationToken: string | null;
 }
 
+/** Accepted -> account number known to the channel, over the customers synchronized in the window. */
+export interface TimeToHq {
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  samples: number;
+  window: { minutes: number; maxSamples: number };
+}
+
+/** The window of the live time-to-HQ figures. */
+export const TIME_TO_HQ_WINDOW = { minutes: 15, maxSamples: 1000 } as const;
+
 export interface OpsMetrics {
   counts: Record<SyncStatus, number>;
   failedWaitingForOperator: number;
@@ -64,6 +76,7 @@ export interface OpsMetrics {
   oldestPendingAgeSeconds: number | null;
   queue: { name: string; queued: number; poisoned: number };
   lastRun: SyncRun | null;
+  timeToHq: TimeToHq;
   generatedAt: string;
 }
 
@@ -148,11 +161,13 @@ export class SyncStatusQueries {
 
   async metrics(): Promise<OpsMetrics> {
     const now = this.deps.clock.now();
-    const [staging, pending, depth, runs] = await Promise.all([
+    const since = new Date(now.getTime() - TIME_TO_HQ_WINDOW.minutes * 60_000).toISOString();
+    const [staging, pending, depth, runs, completions] = await Promise.all([
       this.deps.readModel.stagingCounts(this.deps.config.sync.maxAttempts),
       this.pendingSummary(),
       this.deps.queue.approximateDepth(),
       this.deps.runs.recent(1),
+      this.deps.readModel.recentCompletions(since, TIME_TO_HQ_WINDOW.maxSamples),
     ]);
     const oldest = [pending.oldest, staging.oldestUploaded].filter((t): t is string => !!t).sort()[0];
     const oldestPending = oldest ? { createdAt: oldest, ageSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(oldest)) / 1000)) } : null;
@@ -164,6 +179,7 @@ export class SyncStatusQueries {
       oldestPendingAgeSeconds: oldestPending?.ageSeconds ?? null,
       queue: { name: this.deps.queue.name, ...depth },
       lastRun: runs[0] ?? null,
+      timeToHq: timeToHq(completions.map((c) => Date.parse(c.completedAt) - Date.parse(c.createdAt))),
       generatedAt: now.toISOString(),
     };
   }
@@ -217,4 +233,11 @@ export class SyncStatusQueries {
   private channelName(channelId: string): string {
     return this.deps.config.channels.get(channelId)?.name ?? channelId;
   }
+}
+
+/** Nearest-rank percentiles of the durations. */
+export function timeToHq(durationsMs: number[]): TimeToHq {
+  const sorted = [...durationsMs].sort((a, b) => a - b);
+  const at = (p: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
+  return { p50Ms: at(50), p95Ms: at(95), p99Ms: at(99), samples: sorted.length, window: { ...TIME_TO_HQ_WINDOW } };
 }
