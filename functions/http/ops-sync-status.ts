@@ -50,8 +50,11 @@ export function saveSyncStatusHandler(services: () => Services): HttpHandler {
 
 export function synchronizeOperationHandler(services: () => Services, syncRunActive: SyncRunActive): HttpHandler {
   return withProblems(async (request, context) => {
+    // A scheduled run is a batch that owns the operations until it ends. The continuous loop
+    // never ends, and HQ's conditional writes make an operator's pass beside it safe.
+    const scheduled = services().config.sync.mode === 'scheduled';
     const result = await services().syncStatusCommands.synchronize(request.params.operationId, async () => {
-      if (await syncRunActive(request, context)) {
+      if (scheduled && (await syncRunActive(request, context))) {
         throw new DomainError('Conflict', 'a sync run is processing operations now; synchronize when it has finished', { reason: 'SyncRunning' });
       }
     });

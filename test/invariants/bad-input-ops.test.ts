@@ -49,7 +49,7 @@ let poison: string;
 const LONG = 'x'.repeat(60);
 
 beforeAll(async () => {
-  app = await createTestApp(emulators, { Sync__maxAttempts: '1' }, { log: logs.serviceLog });
+  app = await createTestApp(emulators, { Sync__maxAttempts: '1', Sync__mode: 'scheduled' }, { log: logs.serviceLog });
   const { customers } = app.services;
   const done = (await customers.signUp('FABRIKAM', signUpBody('done'))).customer;
   const failing = (await customers.signUp('FABRIKAM', signUpBody('failing', { firstName: `A${LONG}`, lastName: `B${LONG}` }))).customer;

@@ -27,7 +27,7 @@ const LONG = 'x'.repeat(60);
 
 beforeAll(async () => {
   emulators = await withEmulators();
-  app = await createTestApp(emulators, { Sync__maxAttempts: '1' });
+  app = await createTestApp(emulators, { Sync__maxAttempts: '1', Sync__mode: 'scheduled' });
   services = () => app.services;
   const { customers } = app.services;
   synced = (await customers.signUp('FABRIKAM', signUpBody('synced', { email: 'Synced.Customer@Example.com' }))).customer;
@@ -235,6 +235,22 @@ describe('POST /api/ops/customer-sync-status/{operationId}/synchronize', () => {
     expect(running.body.reason).toBe('SyncRunning');
     expect((await synchronize(opOf(pending))).status).toBe(409);
     expect((await synchronize('3f1e8a52-0000-4000-8000-000000000000')).status).toBe(404);
+  });
+
+  test('in continuous mode the loop is always running, and Synchronize works beside it', async () => {
+    const continuous = await createTestApp(emulators, { Sync__maxAttempts: '1', Sync__mode: 'continuous' });
+    try {
+      const customer = (await continuous.services.customers.signUp('FABRIKAM', signUpBody('beside-the-loop'))).customer;
+      await runSync(continuous.services);
+      const answer = await call(
+        synchronizeOperationHandler(() => continuous.services, async () => true),
+        httpRequest('POST', '/x', { params: { operationId: opOf(customer) } }),
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ operation: { status: 'Completed' } });
+    } finally {
+      continuous.services.dispose();
+    }
   });
 
   test('a Completed operation synchronizes to itself', async () => {
