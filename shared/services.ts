@@ -58,7 +58,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
   });
   const channel = new ChannelStore(c.channelCustomers);
   const staging = new StagingStore(c.hqOperations);
-  const synchronizer = new Synchronizer(staging, hq, new Distributor(channel), { maxAttempts: config.sync.maxAttempts, log });
+  const synchronizer = new Synchronizer(staging, hq, new Distributor(channel, log), { maxAttempts: config.sync.maxAttempts, log });
   const runs = new RunStore(c.hqSyncRuns);
   return {
     config,

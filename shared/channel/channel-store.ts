@@ -12,7 +12,8 @@ export type CustomerMode = 'async' | 'realtime';
 export interface ChannelCustomer extends CustomerProfile {
   id: string;
   channelId: string;
-  externalIdentity: ExternalIdentity;
+  /** Null for a customer the channel lost and got back from HQ, which does not keep it (sync/distribute.ts). */
+  externalIdentity: ExternalIdentity | null;
   custAccountAsync: string | null;
   accountNumber: string | null;
   mode: CustomerMode;
