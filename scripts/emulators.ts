@@ -8,7 +8,7 @@
  * local-data/cosmos-server.ts, which keeps its store in `<dataDir>/cosmos`.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,6 +100,12 @@ async function waitForPort(port: number, child: ChildProcess, name: string, time
   throw new Error(`${name} did not listen on ${port} within ${timeoutMs} ms`);
 }
 
+/** A script of ours as compiled JavaScript: beside this file in dist/, or the build's copy when run from source (jest). */
+function compiledScript(relative: string): string {
+  const beside = path.join(__dirname, `${relative}.js`);
+  return existsSync(beside) ? beside : path.join(__dirname, '..', 'dist', 'scripts', `${relative}.js`);
+}
+
 function nodeBin(packageMain: string): string {
   return require.resolve(packageMain);
 }
@@ -182,7 +188,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
       options.log?.(`a Cosmos endpoint already answers on ${cosmosPort}; using it (its data is its own)`);
     } else if (!options.skip?.cosmos && layout) {
       const cosmos = spawnNode(
-        path.join(__dirname, 'local-data', 'cosmos-server.js'),
+        compiledScript('local-data/cosmos-server'),
         ['--port', String(cosmosPort), '--host', '127.0.0.1', '--data', layout.cosmos],
         'cosmos',
         options.log,
