@@ -15,7 +15,7 @@ import path from 'node:path';
 import { startEmulators } from './emulators';
 import { startLocalHost } from './local-host';
 import { loadLocalSettings } from './local-host/settings';
-import { catchUpAfterHardKill } from './local-data/catch-up';
+import { catchUpAfterHardKill, markInterruptedRuns } from './local-data/catch-up';
 import { describeCounts } from './local-data/cosmos-files';
 import { localCosmosPort, localStoragePorts } from './local-data/endpoints';
 import { COSMOS_SERVER_MARKER, DEFAULT_LOCAL_DATA, liveProcesses, localDataDir, localDataLayout, readRunning, removeRunning, writeRunning } from './local-data/folder';
@@ -138,6 +138,8 @@ async function reportAndCatchUp(
       log('The last npm start did not stop cleanly (killed?): staging the operations Azurite may have lost from the channel');
       const caughtUp = await catchUpAfterHardKill(services);
       log(`  ${caughtUp.staged} operation(s) of ${caughtUp.customers} customer(s) staged for the next sync run${caughtUp.errors ? `; ${caughtUp.errors} left to the sync runs after a storage error` : ''}`);
+      const interrupted = await markInterruptedRuns(services.runs);
+      if (interrupted > 0) log(`  ${interrupted} sync run record(s) that said Running marked Failed (interrupted); a run whose orchestration survived resumes`);
     }
   } finally {
     services.dispose();

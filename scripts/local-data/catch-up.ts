@@ -11,6 +11,7 @@
  */
 import type { Services } from '../../shared/services';
 import { Reconciler } from '../../shared/sync/reconcile';
+import type { RunStore } from '../../shared/sync/run-store';
 
 export interface CatchUpResult {
   customers: number;
@@ -30,4 +31,19 @@ export async function catchUpAfterHardKill(services: Pick<Services, 'channel' | 
     total.errors += pass.errors;
     if (pass.customers < maxCustomersPerPass || pass.errors === pass.customers) return total;
   }
+}
+
+export const INTERRUPTED_RUN_ERROR = 'interrupted: npm start was killed during this run (its orchestration resumes, and records its end here, if Azurite kept it)';
+
+/**
+ * A run's record lives in Cosmos, its orchestration in Azurite's tables. A kill within Azurite's
+ * last unsaved seconds of a run's start leaves a record that says Running for an orchestration
+ * that no longer exists, and nothing would ever finish it. After a hard kill, `npm start` marks
+ * every Running record as Failed (interrupted) before the host starts; an orchestration that did
+ * survive resumes and writes its real end over it (records are upserted by run id).
+ */
+export async function markInterruptedRuns(runs: Pick<RunStore, 'recent' | 'save'>, now = new Date()): Promise<number> {
+  const running = (await runs.recent(100)).filter((run) => run.status === 'Running');
+  for (const run of running) await runs.save({ ...run, status: 'Failed', finishedAt: now.toISOString(), error: INTERRUPTED_RUN_ERROR });
+  return running.length;
 }

@@ -4,7 +4,8 @@
  * straight from the channel (scripts/local-data/catch-up.ts) so the next sync run takes them,
  * instead of waiting out reconciliation's 5-minute grace period. Real emulators, in memory.
  */
-import { catchUpAfterHardKill } from '../../scripts/local-data/catch-up';
+import { catchUpAfterHardKill, INTERRUPTED_RUN_ERROR, markInterruptedRuns } from '../../scripts/local-data/catch-up';
+import { newRun } from '../../shared/sync/run-store';
 import { createQueueServiceClient } from '../../shared/storage/queue';
 import { ALL_FEATURES, createTestApp, runSync, signUpBody, useEmulators } from '../support/environment';
 
@@ -45,6 +46,27 @@ test('messages that did survive are duplicates of what catch-up staged, and chan
     const hq = await app.services.hq.getCustomer(customer.customerId);
     expect(await app.services.customers.get('FABRIKAM', customer.customerId)).toMatchObject({ accountNumber: hq!.accountNumber, syncStatus: 'Completed' });
     expect(await app.services.queue.approximateDepth()).toEqual({ queued: 0, poisoned: 0 });
+  } finally {
+    app.services.dispose();
+  }
+});
+
+test('a run record left saying Running by a kill is marked interrupted; a run that resumes writes its real end over it', async () => {
+  const app = await createTestApp(emulators);
+  try {
+    const { runs } = app.services;
+    const lost = newRun('customerSync@2026-12-01T10:00:00.000Z', 'customerSync', 'http', '2026-12-01T10:00:00.000Z');
+    const done = { ...newRun('customerSync@2026-12-01T09:00:00.000Z', 'customerSync', 'timer', '2026-12-01T09:00:00.000Z'), status: 'Completed' as const };
+    await runs.save(lost);
+    await runs.save(done);
+    expect(await markInterruptedRuns(runs)).toBe(1);
+    const [first, second] = await runs.recent(10);
+    expect(first).toMatchObject({ id: lost.id, status: 'Failed', error: INTERRUPTED_RUN_ERROR });
+    expect(first.finishedAt).not.toBeNull();
+    expect(second).toMatchObject({ id: done.id, status: 'Completed', error: null });
+    await runs.save({ ...lost, status: 'Completed', finishedAt: '2026-12-01T10:00:05.000Z' });
+    expect((await runs.recent(1))[0]).toMatchObject({ id: lost.id, status: 'Completed', error: null });
+    expect(await markInterruptedRuns(runs)).toBe(0);
   } finally {
     app.services.dispose();
   }
