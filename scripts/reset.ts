@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { countStore, describeCounts, readStore } from './local-data/cosmos-files';
-import { COSMOS_SERVER_MARKER, describeStats, folderStats, isAlive, liveProcesses, localDataDir, localDataLayout, readRunning } from './local-data/folder';
+import { COSMOS_SERVER_MARKER, describeStats, folderStats, isAlive, liveProcesses, stopAdvice, localDataDir, localDataLayout, readRunning } from './local-data/folder';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -21,7 +21,7 @@ export function reset(dir: string, log: (line: string) => void = console.log): n
   }
   if (running.length > 0) {
     log(`Not resetting ${layout.dir}: ${running.join(', ')} still run(s) from it and would write the data back.`);
-    log('Stop npm start first (Ctrl-C in its terminal), then run `npm run reset` again.');
+    log(`${stopAdvice(running)} Then run \`npm run reset\` again.`);
     return 1;
   }
   if (!existsSync(layout.dir)) {

@@ -18,7 +18,7 @@ import { loadLocalSettings } from './local-host/settings';
 import { catchUpAfterHardKill, markInterruptedRuns } from './local-data/catch-up';
 import { describeCounts } from './local-data/cosmos-files';
 import { localCosmosPort, localStoragePorts } from './local-data/endpoints';
-import { COSMOS_SERVER_MARKER, DEFAULT_LOCAL_DATA, liveProcesses, localDataDir, localDataLayout, readRunning, removeRunning, writeRunning } from './local-data/folder';
+import { COSMOS_SERVER_MARKER, DEFAULT_LOCAL_DATA, liveProcesses, stopAdvice, localDataDir, localDataLayout, readRunning, removeRunning, writeRunning } from './local-data/folder';
 import { readConfig } from '../shared/config/settings';
 import { createServices } from '../shared/services';
 import { provisionStorage } from '../shared/storage/provision';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const previous = readRunning(layout);
   const stillRunning = liveProcesses(previous);
   if (stillRunning.length > 0) {
-    console.error(`${stillRunning.join(', ')} already run(s) from ${layout.dir}. Stop that npm start first (Ctrl-C in its terminal).`);
+    console.error(`${stillRunning.join(', ')} already run(s) from ${layout.dir}. ${stopAdvice(stillRunning)}`);
     process.exit(1);
   }
   // The record is removed at a clean stop: still there, the last run was killed (or crashed).

@@ -91,6 +91,13 @@ export function liveProcesses(record: RunningRecord | undefined): string[] {
   return named.filter(([, p]) => p && isAlive(p)).map(([name, p]) => `${name} (pid ${p!.pid})`);
 }
 
+/** What to do about processes still using the folder: Ctrl-C an npm start; kill what a killed one left behind. */
+export function stopAdvice(live: string[]): string {
+  if (live.some((p) => p.startsWith('npm start'))) return 'Stop that npm start first (Ctrl-C in its terminal).';
+  const pids = live.map((p) => /pid (\d+)/.exec(p)![1]);
+  return `They were left running by an npm start that was killed: stop them first (kill ${pids.join(' ')}).`;
+}
+
 export interface FolderStats {
   files: number;
   bytes: number;

@@ -230,7 +230,7 @@ test('customers and account numbers survive Ctrl-C and a SIGKILL of everything; 
   // 4. Reset refuses while npm start runs, wipes everything once it is stopped, and the next start finds nothing.
   const refused = reset();
   expect(refused.status).toBe(1);
-  expect(refused.output).toMatch(/Stop npm start first/);
+  expect(refused.output).toMatch(/Stop that npm start first \(Ctrl-C in its terminal\)/);
   await stopWithCtrlC(app);
   outputs.push(app.output());
   const wiped = reset();
