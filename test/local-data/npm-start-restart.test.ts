@@ -39,6 +39,9 @@ let ports: StoragePorts & { cosmos: number; app: number };
 let running: RunningApp | undefined;
 const transcript: string[] = [];
 let n = 0;
+/** npm start creates local.settings.json from the sample when missing; the test leaves the tree as it found it. */
+const LOCAL_SETTINGS = path.join(ROOT, 'local.settings.json');
+const hadLocalSettings = existsSync(LOCAL_SETTINGS);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'npm-start-local-data-'));
@@ -63,6 +66,7 @@ afterAll(async () => {
     await running.exited;
   }
   rmSync(dataDir, { recursive: true, force: true });
+  if (!hadLocalSettings) rmSync(LOCAL_SETTINGS, { force: true });
 });
 
 async function startApp(): Promise<RunningApp> {
