@@ -298,7 +298,13 @@ function main(): void {
   const args = parseArgs(process.argv.slice(2));
   mkdirSync(args.data, { recursive: true });
   const lockFile = lock(args.data);
-  const restore = readStore(args.data);
+  let restore: ReadResult;
+  try {
+    restore = readStore(args.data);
+  } catch (error) {
+    rmSync(lockFile, { force: true });
+    throw new Error(`cannot read the local data in ${args.data}: ${(error as Error).message}. \`npm run reset\` wipes it.`);
+  }
   const store = new PersistentStore(args.data);
   store.install(restore);
 
