@@ -92,7 +92,7 @@ export function composeServices(config: AppConfig, ports: Ports, overrides: Serv
     },
     clock,
   );
-  const synchronizer = new Synchronizer(ports.staging, hq, new Distributor(ports.channel), { maxAttempts: config.sync.maxAttempts, log }, clock);
+  const synchronizer = new Synchronizer(ports.staging, hq, new Distributor(ports.channel, clock, log), { maxAttempts: config.sync.maxAttempts, log }, clock);
   const syncStatus = new SyncStatusQueries({
     config,
     readModel: ports.syncStatusReadModel,

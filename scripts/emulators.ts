@@ -2,12 +2,18 @@
  * Starts the local stand-ins for Azure: Azurite (blob/queue/table) and the Cosmos DB protocol
  * server, each as a child process, and stops exactly what it started. Used by `npm start`, the
  * tests and the benchmark, so all three run against the same emulators in the same way.
+ *
+ * By default both keep their data in memory (tests, benchmark). With `dataDir` (only `npm start`)
+ * Azurite keeps its data in `<dataDir>/azurite` and the Cosmos DB server runs through
+ * local-data/cosmos-server.ts, which keeps its store in `<dataDir>/cosmos`.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { CosmosServerReady } from './local-data/cosmos-server';
+import { localDataLayout } from './local-data/folder';
 
 /** The well-known key of the Azure Storage emulator account. */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -25,6 +31,11 @@ export interface RunningEmulators {
   storageConnectionString: string;
   cosmosEndpoint: string;
   cosmosKey: string;
+  /** What this call started (absent: reused, or not asked for). */
+  started?: {
+    azurite?: { pid: number; ports: StoragePorts };
+    cosmos?: { pid: number; port: number; restored?: CosmosServerReady };
+  };
   /** Stops the processes this call started (none when everything was already running). */
   stop(): Promise<void>;
 }
@@ -32,8 +43,13 @@ export interface RunningEmulators {
 export interface EmulatorOptions {
   storagePorts?: StoragePorts;
   cosmosPort?: number;
-  /** Keep Azurite's data on disk in this folder; by default it is in memory. */
-  azuriteLocation?: string;
+  /**
+   * The local data folder (`npm start` only): Azurite's data in `azurite/`, the Cosmos server's
+   * in `cosmos/`, restored at start. Without it both emulators keep everything in memory.
+   */
+  dataDir?: string;
+  /** Leave one emulator out (its endpoint is not local, e.g. a real Cosmos account). */
+  skip?: { storage?: boolean; cosmos?: boolean };
   /** Reuse an emulator that already answers on its port instead of failing (npm start). */
   reuseRunning?: boolean;
   log?: (line: string) => void;
@@ -84,12 +100,18 @@ async function waitForPort(port: number, child: ChildProcess, name: string, time
   throw new Error(`${name} did not listen on ${port} within ${timeoutMs} ms`);
 }
 
+/** A script of ours as compiled JavaScript: beside this file in dist/, or the build's copy when run from source (jest). */
+function compiledScript(relative: string): string {
+  const beside = path.join(__dirname, `${relative}.js`);
+  return existsSync(beside) ? beside : path.join(__dirname, '..', 'dist', 'scripts', `${relative}.js`);
+}
+
 function nodeBin(packageMain: string): string {
   return require.resolve(packageMain);
 }
 
-function spawnNode(script: string, args: string[], name: string, log?: (line: string) => void, cwd?: string): ChildProcess {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
+function spawnNode(script: string, args: string[], name: string, log?: (line: string) => void, cwd?: string, ipc = false): ChildProcess {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc' as const] : [])], cwd });
   const forward = (data: Buffer) => {
     for (const line of data.toString().split('\n')) if (line.trim()) log?.(`[${name}] ${line}`);
   };
@@ -98,10 +120,11 @@ function spawnNode(script: string, args: string[], name: string, log?: (line: st
   return child;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after `graceMs` (the persistent Cosmos server writes its snapshot on SIGTERM). */
+async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
@@ -110,19 +133,37 @@ async function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Waits for the persistent Cosmos server's "ready" message (it has restored its data and listens). */
+async function waitForReady(child: ChildProcess, timeoutMs = 60_000): Promise<CosmosServerReady> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the Cosmos DB server did not start within ${timeoutMs} ms`)), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the Cosmos DB server exited with code ${code} before it was ready (see the [cosmos] lines above)`));
+    });
+    child.on('message', (message: CosmosServerReady) => {
+      if (message?.type !== 'ready') return;
+      clearTimeout(timer);
+      resolve(message);
+    });
+  });
+}
+
 export async function startEmulators(options: EmulatorOptions = {}): Promise<RunningEmulators> {
   const storagePorts = options.storagePorts ?? { blob: await freePort(), queue: await freePort(), table: await freePort() };
   const cosmosPort = options.cosmosPort ?? (await freePort());
+  const layout = options.dataDir ? localDataLayout(options.dataDir) : undefined;
   const started: ChildProcess[] = [];
+  const info: NonNullable<RunningEmulators['started']> = {};
   let tempLocation: string | undefined;
 
   try {
-    const storageUp = options.reuseRunning && (await isListening(storagePorts.queue));
+    const storageUp = !options.skip?.storage && options.reuseRunning && (await isListening(storagePorts.queue));
     if (storageUp) {
-      options.log?.(`Azurite already answers on ${storagePorts.queue}; using it`);
-    } else {
+      options.log?.(`Azurite already answers on ${storagePorts.queue}; using it (its data is wherever it was started)`);
+    } else if (!options.skip?.storage) {
       // In-memory Azurite still writes a debug/extent folder: keep it out of the working tree.
-      tempLocation = options.azuriteLocation ? undefined : mkdtempSync(path.join(os.tmpdir(), 'azurite-'));
+      tempLocation = layout ? undefined : mkdtempSync(path.join(os.tmpdir(), 'azurite-'));
       const args = [
         '--silent',
         '--disableTelemetry',
@@ -131,7 +172,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
         '--queuePort', String(storagePorts.queue),
         '--tablePort', String(storagePorts.table),
       ];
-      args.push(...(options.azuriteLocation ? ['--location', options.azuriteLocation] : ['--inMemoryPersistence']));
+      args.push(...(layout ? ['--location', layout.azurite] : ['--inMemoryPersistence']));
       const azurite = spawnNode(nodeBin('azurite/dist/src/azurite.js'), args, 'azurite', options.log, tempLocation);
       started.push(azurite);
       await Promise.all([
@@ -139,12 +180,25 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
         waitForPort(storagePorts.queue, azurite, 'Azurite queue'),
         waitForPort(storagePorts.table, azurite, 'Azurite table'),
       ]);
+      info.azurite = { pid: azurite.pid!, ports: storagePorts };
     }
 
-    const cosmosUp = options.reuseRunning && (await isListening(cosmosPort));
+    const cosmosUp = !options.skip?.cosmos && options.reuseRunning && (await isListening(cosmosPort));
     if (cosmosUp) {
-      options.log?.(`a Cosmos endpoint already answers on ${cosmosPort}; using it`);
-    } else {
+      options.log?.(`a Cosmos endpoint already answers on ${cosmosPort}; using it (its data is its own)`);
+    } else if (!options.skip?.cosmos && layout) {
+      const cosmos = spawnNode(
+        compiledScript('local-data/cosmos-server'),
+        ['--port', String(cosmosPort), '--host', '127.0.0.1', '--data', layout.cosmos],
+        'cosmos',
+        options.log,
+        undefined,
+        true,
+      );
+      started.push(cosmos);
+      const ready = await waitForReady(cosmos);
+      info.cosmos = { pid: cosmos.pid!, port: cosmosPort, restored: ready };
+    } else if (!options.skip?.cosmos) {
       const cosmos = spawnNode(
         nodeBin('@vercel/cosmosdb-server/lib/cli.js'),
         ['--port', String(cosmosPort), '--host', '127.0.0.1'],
@@ -153,9 +207,10 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
       );
       started.push(cosmos);
       await waitForPort(cosmosPort, cosmos, 'Cosmos DB server');
+      info.cosmos = { pid: cosmos.pid!, port: cosmosPort };
     }
   } catch (error) {
-    await Promise.all(started.map(stopChild));
+    await Promise.all(started.map((child) => stopChild(child)));
     throw error;
   }
 
@@ -163,8 +218,9 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     storageConnectionString: storageConnectionString(storagePorts),
     cosmosEndpoint: `https://127.0.0.1:${cosmosPort}`,
     cosmosKey: COSMOS_EMULATOR_KEY,
+    started: info,
     async stop() {
-      await Promise.all(started.map(stopChild));
+      await Promise.all(started.map((child) => stopChild(child, layout ? 30_000 : 5_000)));
       if (tempLocation) rmSync(tempLocation, { recursive: true, force: true });
     },
   };

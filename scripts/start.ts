@@ -2,15 +2,25 @@
  * `npm start`: emulators, storage provisioning, then the app, on http://localhost:7071.
  * Runs `func start` when Azure Functions Core Tools is on PATH, else the local host in
  * scripts/local-host. Ctrl-C stops what this script started and nothing else.
+ *
+ * Local data: Azurite and the Cosmos DB server keep their data in one folder of the working tree,
+ * `.local-data/` (ignored by git; `LOCAL_DATA_DIR` moves it), restored at every start: see
+ * docs/local-data.md. `npm run reset` (scripts/reset.ts) wipes it. The emulators run on the ports
+ * the settings name (`AzureWebJobsStorage`, `CosmosDb__endpoint`); one whose setting points off
+ * this machine is not started, and nothing of it is local data.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulators } from './emulators';
 import { startLocalHost } from './local-host';
 import { loadLocalSettings } from './local-host/settings';
+import { catchUpAfterHardKill, markInterruptedRuns } from './local-data/catch-up';
+import { describeCounts } from './local-data/cosmos-files';
+import { localCosmosPort, localStoragePorts } from './local-data/endpoints';
+import { COSMOS_SERVER_MARKER, DEFAULT_LOCAL_DATA, liveProcesses, stopAdvice, localDataDir, localDataLayout, readRunning, removeRunning, writeRunning } from './local-data/folder';
 import { readConfig } from '../shared/core/config/settings';
-import { provisionStorage } from '../functions/composition-root';
+import { createServices, provisionStorage } from '../functions/composition-root';
 
 const root = path.resolve(__dirname, '..', '..');
 const log = (line: string) => console.log(line);
@@ -27,14 +37,45 @@ async function main(): Promise<void> {
   }
   loadLocalSettings(root, process.env);
 
+  const layout = localDataLayout(localDataDir(root));
+  const previous = readRunning(layout);
+  const stillRunning = liveProcesses(previous);
+  if (stillRunning.length > 0) {
+    console.error(`${stillRunning.join(', ')} already run(s) from ${layout.dir}. ${stopAdvice(stillRunning)}`);
+    process.exit(1);
+  }
+  // The record is removed at a clean stop: still there, the last run was killed (or crashed).
+  const hardKilled = previous !== undefined;
+
+  const storagePorts = localStoragePorts(process.env.AzureWebJobsStorage);
+  const cosmosPort = localCosmosPort(process.env.CosmosDb__endpoint);
+  mkdirSync(layout.dir, { recursive: true });
+  log(`Local data: ${layout.dir} (azurite/ and cosmos/; \`npm run reset\` wipes it)`);
+  if (!storagePorts) log('  AzureWebJobsStorage is not local Azurite: not starting Azurite; that storage keeps its own data');
+  if (cosmosPort === undefined) log('  CosmosDb__endpoint is not on this machine: not starting the Cosmos DB server; that account keeps its own data');
+
   const emulators = await startEmulators({
-    storagePorts: { blob: 10000, queue: 10001, table: 10002 },
-    cosmosPort: 8081,
-    azuriteLocation: path.join(root, '.azurite'),
+    storagePorts: storagePorts ?? { blob: 0, queue: 0, table: 0 },
+    cosmosPort: cosmosPort ?? 0,
+    skip: { storage: !storagePorts, cosmos: cosmosPort === undefined },
+    dataDir: layout.dir,
     reuseRunning: true,
     log,
   });
-  const cleanups: (() => Promise<void>)[] = [() => emulators.stop()];
+  const { azurite, cosmos } = emulators.started ?? {};
+  writeRunning(layout, {
+    startedAt: new Date().toISOString(),
+    start: { pid: process.pid, marker: 'start' },
+    ...(azurite ? { azurite: { pid: azurite.pid, marker: 'azurite', ports: azurite.ports } } : {}),
+    ...(cosmos ? { cosmos: { pid: cosmos.pid, marker: COSMOS_SERVER_MARKER, port: cosmos.port } } : {}),
+  });
+
+  const cleanups: (() => Promise<void>)[] = [
+    async () => {
+      await emulators.stop();
+      removeRunning(layout);
+    },
+  ];
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
@@ -46,8 +87,13 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop(0));
 
   try {
-    await provisionStorage(readConfig());
+    const config = readConfig();
+    await provisionStorage(config);
     log('Storage provisioned (databases, containers, queues)');
+    await reportAndCatchUp(config, { cosmosRestored: cosmos?.restored?.restored, azuriteStarted: azurite !== undefined, hardKilled });
+    if (existsSync(path.join(root, '.azurite')) && path.basename(layout.dir) === DEFAULT_LOCAL_DATA) {
+      log('  (.azurite/ holds Azurite data from before local data moved to .local-data/; nothing uses it now: delete it when you like)');
+    }
     const port = Number(process.env.PORT ?? 7071);
     if (onPath('func')) {
       log('Azure Functions Core Tools found: running func start');
@@ -69,6 +115,33 @@ async function main(): Promise<void> {
   } catch (error) {
     console.error(error);
     await stop(1);
+  }
+}
+
+/**
+ * What the local data holds now (counts only: never a name or an email), and after a hard kill,
+ * the operations whose queue messages Azurite may have lost, staged from the channel (catch-up.ts).
+ */
+async function reportAndCatchUp(
+  config: ReturnType<typeof readConfig>,
+  { cosmosRestored, azuriteStarted, hardKilled }: { cosmosRestored?: Parameters<typeof describeCounts>[0]; azuriteStarted: boolean; hardKilled: boolean },
+): Promise<void> {
+  if (cosmosRestored) log(`  Cosmos DB server (cosmos/): restored ${describeCounts(cosmosRestored)}`);
+  const services = createServices(config);
+  try {
+    if (azuriteStarted) {
+      const depth = await services.queue.approximateDepth();
+      log(`  Azurite (azurite/): ${depth.queued} queued operation message(s), ${depth.poisoned} set aside as poison`);
+    }
+    if (hardKilled) {
+      log('The last npm start did not stop cleanly (killed?): staging the operations Azurite may have lost from the channel');
+      const caughtUp = await catchUpAfterHardKill(services);
+      log(`  ${caughtUp.staged} operation(s) of ${caughtUp.customers} customer(s) staged for the next sync run${caughtUp.errors ? `; ${caughtUp.errors} left to the sync runs after a storage error` : ''}`);
+      const interrupted = await markInterruptedRuns(services.runs);
+      if (interrupted > 0) log(`  ${interrupted} sync run record(s) that said Running marked Failed (interrupted); a run whose orchestration survived resumes`);
+    }
+  } finally {
+    services.dispose();
   }
 }
 

@@ -7,7 +7,7 @@ import type { ChannelCustomer } from '../../core/domain/channel-customer';
 import type { OperationRecord } from '../../core/domain/operation';
 import type { ChannelCustomers, DistributedState } from '../../core/ports/channel-customers';
 import type { Versioned } from '../../core/ports/errors';
-import { createIfAbsent, readVersioned, replaceIfMatch, stripSystem, versionedOf } from './documents';
+import { createIfAbsent, readVersioned, replaceIfMatch, stripSystem, translated, versionedOf } from './documents';
 
 /** Cosmos limits one patch request to 10 operations. */
 const PATCH_LIMIT = 10;
@@ -89,8 +89,12 @@ export class CosmosChannelCustomers implements ChannelCustomers {
       );
     }
     const item = this.customers.item(customerId, customerId);
-    for (let i = 0; i < patches.length; i += PATCH_LIMIT) {
-      await item.patch(patches.slice(i, i + PATCH_LIMIT));
+    try {
+      for (let i = 0; i < patches.length; i += PATCH_LIMIT) {
+        await item.patch(patches.slice(i, i + PATCH_LIMIT));
+      }
+    } catch (error) {
+      throw translated(error, `channel customer ${customerId}`);
     }
   }
 }

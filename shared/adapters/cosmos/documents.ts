@@ -4,7 +4,7 @@
  * adapters sees a status code.
  */
 import type { Container, ItemDefinition } from '@azure/cosmos';
-import { AlreadyExistsError, StaleVersionError, Versioned } from '../../core/ports/errors';
+import { AlreadyExistsError, MissingRecordError, StaleVersionError, Versioned } from '../../core/ports/errors';
 
 function cosmosStatus(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -13,11 +13,12 @@ function cosmosStatus(error: unknown): number | undefined {
 
 const isNotFound = (error: unknown) => cosmosStatus(error) === 404;
 
-/** Rethrows a Cosmos conflict (409) or precondition failure (412) as the core's error for it. */
+/** A Cosmos conflict (409), precondition failure (412) or missing document (404) as the core's error for it. */
 export function translated(error: unknown, what: string): unknown {
   const status = cosmosStatus(error);
   if (status === 409) return new AlreadyExistsError(what);
   if (status === 412) return new StaleVersionError(what);
+  if (status === 404) return new MissingRecordError(what);
   return error;
 }
 

@@ -17,7 +17,8 @@ export type CustomerMode = 'async' | 'realtime';
 export interface ChannelCustomer extends CustomerProfile {
   id: string;
   channelId: string;
-  externalIdentity: ExternalIdentity;
+  /** Null for a customer the channel lost and got back from HQ, which does not keep it (use-cases/distribute.ts). */
+  externalIdentity: ExternalIdentity | null;
   custAccountAsync: string | null;
   accountNumber: string | null;
   mode: CustomerMode;
@@ -215,5 +216,25 @@ export function toView(customer: ChannelCustomer): CustomerView {
     uploadedAt: create?.uploadedAt ?? null,
     syncedAt: customer.accountNumber ? (create?.completedAt ?? null) : null,
     operations,
+  };
+}
+
+/** A channel customer rebuilt from HQ's record (the customer master), with the operations just distributed. */
+export function restoredFromHq(hq: HqCustomer, appliedCounter: number, records: OperationRecord[], now: string): ChannelCustomer {
+  const { id, accountNumber, custAccountAsync, channelId, appliedCounter: _a, lastOperation: _l, counterShift: _s, createdAt, updatedAt: _u, ...profile } = hq;
+  return {
+    ...profile,
+    id,
+    channelId,
+    // HQ does not keep the storefront identity; the id is derived from it, so a retried sign-up still finds this customer.
+    externalIdentity: null,
+    custAccountAsync,
+    accountNumber,
+    mode: custAccountAsync ? 'async' : 'realtime',
+    replicationCounter: appliedCounter,
+    hqAppliedCounter: appliedCounter,
+    operations: Object.fromEntries(records.map((op) => [op.operationId, op])),
+    createdAt,
+    updatedAt: now,
   };
 }

@@ -28,6 +28,7 @@ export interface ChannelCustomers {
   /**
    * Writes HQ's answer back: the account number and the new state of the given operations,
    * without reading the customer first (so it never conflicts with a concurrent edit).
+   * MissingRecordError when the channel has no such customer.
    */
   recordDistribution(customerId: string, hq: DistributedState | undefined, operations: OperationRecord[]): Promise<void>;
 }

@@ -17,6 +17,14 @@ export class StaleVersionError extends Error {
   }
 }
 
+/** The record to patch is not there (a customer the channel lost, e.g. local data wiped by hand). */
+export class MissingRecordError extends Error {
+  constructor(what: string) {
+    super(`${what} is not there`);
+    this.name = 'MissingRecordError';
+  }
+}
+
 /** A lost race on a conditional write: somebody else wrote first. */
 export const isWriteConflict = (error: unknown): boolean => error instanceof AlreadyExistsError || error instanceof StaleVersionError;
 

@@ -2,21 +2,52 @@
  * Distribute (job 1010): send HQ's answer back to the channel: the real account number and the
  * state of each operation, so the storefront stops showing "Pending sync".
  */
-import type { ChannelCustomers } from '../ports/channel-customers';
-import type { OperationRecord, StagedOperation } from '../domain/operation';
+import { restoredFromHq } from '../domain/channel-customer';
 import type { HqCustomer } from '../domain/hq-customer';
+import type { OperationRecord, StagedOperation } from '../domain/operation';
+import type { ChannelCustomers, DistributedState } from '../ports/channel-customers';
+import type { Clock } from '../ports/clock';
+import { MissingRecordError } from '../ports/errors';
 
 export class Distributor {
-  constructor(private readonly channel: ChannelCustomers) {}
+  constructor(
+    private readonly channel: ChannelCustomers,
+    private readonly clock: Clock,
+    private readonly log: (message: string) => void = () => {},
+  ) {}
 
   async distribute(customerId: string, hqCustomer: HqCustomer | undefined, operations: StagedOperation[]): Promise<void> {
     if (operations.length === 0 && !hqCustomer) return;
-    await this.channel.recordDistribution(
-      customerId,
-      // In the channel's numbering: HQ is ahead by the counters real-time calls took unrecorded.
-      hqCustomer && { accountNumber: hqCustomer.accountNumber, appliedCounter: hqCustomer.appliedCounter - (hqCustomer.counterShift ?? 0) },
-      operations.map(channelRecord),
-    );
+    // In the channel's numbering: HQ is ahead by the counters real-time calls took unrecorded.
+    const hq = hqCustomer && { accountNumber: hqCustomer.accountNumber, appliedCounter: hqCustomer.appliedCounter - (hqCustomer.counterShift ?? 0) };
+    const records = operations.map(channelRecord);
+    try {
+      await this.channel.recordDistribution(customerId, hq, records);
+    } catch (error) {
+      if (!(error instanceof MissingRecordError)) throw error;
+      await this.restoreLost(customerId, hqCustomer, hq, records);
+    }
+  }
+
+  /**
+   * The channel no longer has the customer while its operations reached HQ: the channel's write
+   * was lost after the queue message was sent (an emptied or restarted Cosmos emulator, local data
+   * deleted by hand). The sign-up or edit was answered 2xx, so the customer must not vanish: HQ is
+   * the customer master, and 1010 gives the channel the customer back from HQ. Without an HQ
+   * customer (HQ rejected the create) there is nothing to give back: staging records HQ's answer
+   * (Failed, with its error) for operators to see, instead of the run failing on it forever.
+   */
+  private async restoreLost(customerId: string, hqCustomer: HqCustomer | undefined, hq: DistributedState | undefined, records: OperationRecord[]): Promise<void> {
+    if (!hqCustomer || !hq) {
+      this.log(`distribute: customer ${customerId} is in neither the channel nor HQ; its operations' state stays in HQ staging`);
+      return;
+    }
+    if (await this.channel.create(restoredFromHq(hqCustomer, hq.appliedCounter, records, this.clock.now().toISOString()))) {
+      this.log(`distribute: customer ${customerId} was missing from the channel; restored from HQ`);
+      return;
+    }
+    // Created meanwhile (a retried sign-up): distribute to it as usual.
+    await this.channel.recordDistribution(customerId, hq, records);
   }
 }
 

@@ -1,0 +1,49 @@
+/**
+ * After a hard kill, Azurite may have lost its last seconds (it saves every 5 s), among them queue
+ * messages of sign-ups and edits that were answered 2xx. The Cosmos server lost nothing it
+ * acknowledged (its journal), and the channel's record of an operation is the source of truth
+ * (shared/sync/reconcile.ts): every upload stages, straight from the channel, the Pending
+ * operations of customers HQ is behind on, but only once they are 5 minutes old, so as not to race
+ * a send still in flight. At start-up nothing is in flight (the app does not serve yet), so
+ * `npm start` runs that same reconciliation once with no grace period when the previous run did
+ * not stop cleanly: the next sync run picks the operations up at once. Staging ignores operations
+ * it already has, so a message that did survive only counts as a duplicate.
+ */
+import type { Services } from '../../functions/composition-root';
+import { Reconciler } from '../../shared/core/use-cases/reconcile';
+import type { RunLog } from '../../shared/core/ports/run-log';
+
+export interface CatchUpResult {
+  customers: number;
+  staged: number;
+  errors: number;
+}
+
+export async function catchUpAfterHardKill(services: Pick<Services, 'channel' | 'staging'>, maxCustomersPerPass = 100): Promise<CatchUpResult> {
+  const reconciler = new Reconciler(services.channel, services.staging, { graceMs: 0, maxCustomers: maxCustomersPerPass });
+  const total: CatchUpResult = { customers: 0, staged: 0, errors: 0 };
+  // Each pass marks the customers it finished, so the next one sees the rest; a pass with errors
+  // only would see the same customers again: stop there and leave them to the sync runs.
+  for (;;) {
+    const pass = await reconciler.reconcile();
+    total.customers += pass.customers;
+    total.staged += pass.staged;
+    total.errors += pass.errors;
+    if (pass.customers < maxCustomersPerPass || pass.errors === pass.customers) return total;
+  }
+}
+
+export const INTERRUPTED_RUN_ERROR = 'interrupted: npm start was killed during this run (its orchestration resumes, and records its end here, if Azurite kept it)';
+
+/**
+ * A run's record lives in Cosmos, its orchestration in Azurite's tables. A kill within Azurite's
+ * last unsaved seconds of a run's start leaves a record that says Running for an orchestration
+ * that no longer exists, and nothing would ever finish it. After a hard kill, `npm start` marks
+ * every Running record as Failed (interrupted) before the host starts; an orchestration that did
+ * survive resumes and writes its real end over it (records are upserted by run id).
+ */
+export async function markInterruptedRuns(runs: RunLog, now = new Date()): Promise<number> {
+  const running = (await runs.recent(100)).filter((run) => run.status === 'Running');
+  for (const run of running) await runs.save({ ...run, status: 'Failed', finishedAt: now.toISOString(), error: INTERRUPTED_RUN_ERROR });
+  return running.length;
+}

@@ -1,0 +1,73 @@
+/**
+ * After a hard kill Azurite may have lost its last seconds of queue messages (it saves every 5 s)
+ * while the Cosmos server lost nothing it acknowledged. `npm start` then stages those operations
+ * straight from the channel (scripts/local-data/catch-up.ts) so the next sync run takes them,
+ * instead of waiting out reconciliation's 5-minute grace period. Real emulators, in memory.
+ */
+import { catchUpAfterHardKill, INTERRUPTED_RUN_ERROR, markInterruptedRuns } from '../../scripts/local-data/catch-up';
+import { newRun } from '../../shared/core/domain/sync-run';
+import { createQueueServiceClient } from '../../shared/adapters/queue/client';
+import { ALL_FEATURES, createTestApp, runSync, signUpBody, useEmulators } from '../support/environment';
+
+const emulators = useEmulators();
+
+test('operations whose queue messages were lost are staged at start-up and reach HQ in the next run', async () => {
+  const app = await createTestApp(emulators, ALL_FEATURES);
+  try {
+    const signedUp = [];
+    for (let i = 0; i < 3; i++) signedUp.push((await app.services.customers.signUp('FABRIKAM', signUpBody(`lost-msg-${i}`))).customer);
+    await app.services.customers.edit('FABRIKAM', signedUp[0].customerId, { lastName: 'Edited' });
+    // What Azurite's last unsaved seconds held: every message of these four operations.
+    await createQueueServiceClient(app.config.asyncQueue.connection).getQueueClient(app.config.asyncQueue.name).clearMessages();
+
+    // Left alone, a run finds nothing: reconciliation waits 5 minutes for messages still in flight.
+    expect(await runSync(app.services)).toMatchObject({ uploaded: 0, completed: 0 });
+
+    expect(await catchUpAfterHardKill(app.services, 2)).toEqual({ customers: 3, staged: 4, errors: 0 });
+    expect(await runSync(app.services)).toMatchObject({ completed: 4, failed: 0 });
+    for (const customer of signedUp) {
+      expect(await app.services.customers.get('FABRIKAM', customer.customerId)).toMatchObject({ accountNumber: expect.stringMatching(/^C\d{9}$/), syncStatus: 'Completed' });
+    }
+    expect(await app.services.hq.getCustomer(signedUp[0].customerId)).toMatchObject({ lastName: 'Edited', appliedCounter: 2 });
+    // Nothing left: a second start after another kill stages nothing.
+    expect(await catchUpAfterHardKill(app.services, 2)).toEqual({ customers: 0, staged: 0, errors: 0 });
+  } finally {
+    app.services.dispose();
+  }
+});
+
+test('messages that did survive are duplicates of what catch-up staged, and change nothing', async () => {
+  const app = await createTestApp(emulators);
+  try {
+    const { customer } = await app.services.customers.signUp('FABRIKAM', signUpBody('kept-msg'));
+    expect(await catchUpAfterHardKill(app.services)).toEqual({ customers: 1, staged: 1, errors: 0 });
+    const run = await runSync(app.services);
+    expect(run).toMatchObject({ uploaded: 0, completed: 1, failed: 0 });
+    const hq = await app.services.hq.getCustomer(customer.customerId);
+    expect(await app.services.customers.get('FABRIKAM', customer.customerId)).toMatchObject({ accountNumber: hq!.accountNumber, syncStatus: 'Completed' });
+    expect(await app.services.queue.approximateDepth()).toEqual({ queued: 0, poisoned: 0 });
+  } finally {
+    app.services.dispose();
+  }
+});
+
+test('a run record left saying Running by a kill is marked interrupted; a run that resumes writes its real end over it', async () => {
+  const app = await createTestApp(emulators);
+  try {
+    const { runs } = app.services;
+    const lost = newRun('customerSync@2026-12-01T10:00:00.000Z', 'customerSync', 'http', '2026-12-01T10:00:00.000Z');
+    const done = { ...newRun('customerSync@2026-12-01T09:00:00.000Z', 'customerSync', 'timer', '2026-12-01T09:00:00.000Z'), status: 'Completed' as const };
+    await runs.save(lost);
+    await runs.save(done);
+    expect(await markInterruptedRuns(runs)).toBe(1);
+    const [first, second] = await runs.recent(10);
+    expect(first).toMatchObject({ id: lost.id, status: 'Failed', error: INTERRUPTED_RUN_ERROR });
+    expect(first.finishedAt).not.toBeNull();
+    expect(second).toMatchObject({ id: done.id, status: 'Completed', error: null });
+    await runs.save({ ...lost, status: 'Completed', finishedAt: '2026-12-01T10:00:05.000Z' });
+    expect((await runs.recent(1))[0]).toMatchObject({ id: lost.id, status: 'Completed', error: null });
+    expect(await markInterruptedRuns(runs)).toBe(0);
+  } finally {
+    app.services.dispose();
+  }
+});
