@@ -36,6 +36,11 @@ export interface EmulatorOptions {
   azuriteLocation?: string;
   /** Reuse an emulator that already answers on its port instead of failing (npm start). */
   reuseRunning?: boolean;
+  /**
+   * Start only this one (the contract tests of one technology's adapters); the other's settings
+   * in the result then point at a port nothing listens on.
+   */
+  only?: 'storage' | 'cosmos';
   log?: (line: string) => void;
 }
 
@@ -118,7 +123,9 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
 
   try {
     const storageUp = options.reuseRunning && (await isListening(storagePorts.queue));
-    if (storageUp) {
+    if (options.only === 'cosmos') {
+      options.log?.('Azurite not wanted; not started');
+    } else if (storageUp) {
       options.log?.(`Azurite already answers on ${storagePorts.queue}; using it`);
     } else {
       // In-memory Azurite still writes a debug/extent folder: keep it out of the working tree.
@@ -142,7 +149,9 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
     }
 
     const cosmosUp = options.reuseRunning && (await isListening(cosmosPort));
-    if (cosmosUp) {
+    if (options.only === 'storage') {
+      options.log?.('the Cosmos DB server not wanted; not started');
+    } else if (cosmosUp) {
       options.log?.(`a Cosmos endpoint already answers on ${cosmosPort}; using it`);
     } else {
       const cosmos = spawnNode(
