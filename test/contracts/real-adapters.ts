@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Container, CosmosClient, Database } from '@azure/cosmos';
-import { QueueServiceClient } from '@azure/storage-queue';
+import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { createCosmosClient } from '../../shared/adapters/cosmos/client';
 import { CONTAINERS, ContainerName } from '../../shared/adapters/cosmos/layout';
 import { StorageOperationQueue } from '../../shared/adapters/queue/operation-queue';
@@ -29,13 +29,13 @@ export function useCosmosContainers(): (name: ContainerName) => Promise<Containe
 }
 
 /** Starts Azurite for the file; the function gives the Storage operation queue on a new, empty queue and poison queue. */
-export function useStorageQueues(): () => Promise<{ queue: StorageOperationQueue; service: QueueServiceClient }> {
+export function useStorageQueues(): () => Promise<{ queue: StorageOperationQueue; poison: QueueClient }> {
   const emulators = useEmulators({ only: 'storage' });
   return async () => {
     const service = QueueServiceClient.fromConnectionString(emulators.storageConnectionString);
     const name = `contract-${randomUUID().slice(0, 8)}`;
     const [queue, poison] = [service.getQueueClient(name), service.getQueueClient(`${name}-poison`)];
     await Promise.all([queue.create(), poison.create()]);
-    return { queue: new StorageOperationQueue(queue, poison), service };
+    return { queue: new StorageOperationQueue(queue, poison), poison };
   };
 }
