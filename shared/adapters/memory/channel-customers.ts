@@ -23,7 +23,7 @@ export class MemoryChannelCustomers implements ChannelCustomers {
   }
 
   async count({ synced = false } = {}): Promise<number> {
-    return this.container.docsWhere((c) => !synced || typeof c.accountNumber === 'string').length;
+    return this.container.where((c) => !synced || typeof c.accountNumber === 'string').length;
   }
 
   async replace(customer: ChannelCustomer, etag: string): Promise<Versioned<ChannelCustomer>> {
@@ -32,7 +32,7 @@ export class MemoryChannelCustomers implements ChannelCustomers {
 
   async unreconciled(cutoff: string, limit: number): Promise<ChannelCustomer[]> {
     return this.container
-      .docsWhere(
+      .where(
         (c) =>
           c.hqAppliedCounter < c.replicationCounter &&
           c.updatedAt < cutoff &&

@@ -41,12 +41,13 @@ export class MemoryContainer<T extends { id: string }> {
     return stored && versioned(stored);
   }
 
-  /** Every document, copied, in insertion order. */
+  /** Every document with its ETag, copied, in insertion order. */
   all(): Versioned<T>[] {
     return [...this.docs.values()].map((stored) => versioned<T>(stored));
   }
 
-  docsWhere(predicate: (doc: T) => boolean): T[] {
+  /** The documents that match, copied, in insertion order: a query without ORDER BY. */
+  where(predicate: (doc: T) => boolean = () => true): T[] {
     return this.all()
       .map((v) => v.doc)
       .filter(predicate);

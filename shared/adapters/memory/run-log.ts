@@ -11,7 +11,7 @@ export class MemoryRunLog implements RunLog {
 
   async recent(limit: number): Promise<SyncRun[]> {
     return this.container
-      .docsWhere(() => true)
+      .where()
       .sort(by((run) => run.startedAt, 'desc'))
       .slice(0, limit);
   }

@@ -16,13 +16,13 @@ export class MemoryStaging implements Staging {
 
   async outstanding(query: OutstandingQuery): Promise<StagedOperation[]> {
     return this.container
-      .docsWhere((op) => isOutstanding(op, query.maxAttempts) && notLookedAtBy(op, query.runId) && op.shard % query.groups === query.group)
+      .where((op) => isOutstanding(op, query.maxAttempts) && notLookedAtBy(op, query.runId) && op.shard % query.groups === query.group)
       .sort(by((op) => op.sortKey))
       .slice(0, query.limit);
   }
 
   async outstandingForCustomer(customerId: string): Promise<StagedOperation[]> {
-    return this.container.docsWhere((op) => op.customerId === customerId && op.status !== 'Completed' && op.poison === undefined);
+    return this.container.where((op) => op.customerId === customerId && op.status !== 'Completed' && op.poison === undefined);
   }
 
   async read(customerId: string, operationId: string): Promise<Versioned<StagedOperation> | undefined> {

@@ -30,7 +30,7 @@ export class MemorySyncStatusReadModel implements SyncStatusReadModel {
       (!filter.customerAccount || op.customerAccount === filter.customerAccount || accountCustomers.includes(op.customerId)) &&
       (!filter.email || lower(op.email) === filter.email || emailCustomers.includes(op.customerId));
     return this.staging
-      .docsWhere(matches)
+      .where(matches)
       .sort(by((op) => op.sortKey, 'desc'))
       .slice(0, page.top);
   }
@@ -45,7 +45,7 @@ export class MemorySyncStatusReadModel implements SyncStatusReadModel {
       (!filter.customerAccount || c.accountNumber === filter.customerAccount) &&
       (!filter.email || lower(c.email) === filter.email);
     const found = this.channel
-      .docsWhere(matches)
+      .where(matches)
       .sort(by((c) => c.updatedAt, 'desc'))
       .map(({ id, channelId, custAccountAsync, accountNumber, email, createdAt, updatedAt, operations }) => ({
         id, channelId, custAccountAsync, accountNumber, email, createdAt, updatedAt, operations,
@@ -55,20 +55,20 @@ export class MemorySyncStatusReadModel implements SyncStatusReadModel {
 
   async stagedIds(operationIds: string[]): Promise<Set<string>> {
     const wanted = new Set(operationIds);
-    return new Set(this.staging.docsWhere((op) => wanted.has(op.id)).map((op) => op.id));
+    return new Set(this.staging.where((op) => wanted.has(op.id)).map((op) => op.id));
   }
 
   async accountNumbers(customerIds: string[]): Promise<Map<string, string | null>> {
     const wanted = new Set(customerIds);
-    return new Map(this.channel.docsWhere((c) => wanted.has(c.id)).map((c) => [c.id, c.accountNumber]));
+    return new Map(this.channel.where((c) => wanted.has(c.id)).map((c) => [c.id, c.accountNumber]));
   }
 
   async customerWithOperation(operationId: string): Promise<ChannelCustomer | undefined> {
-    return this.channel.docsWhere((c) => Object.hasOwn(c.operations, operationId))[0];
+    return this.channel.where((c) => Object.hasOwn(c.operations, operationId))[0];
   }
 
   async stagingCounts(maxAttempts: number): Promise<StagingCounts> {
-    const all = this.staging.docsWhere(() => true);
+    const all = this.staging.where();
     const count = (predicate: (op: StagedDoc) => boolean) => all.filter(predicate).length;
     const uploaded = all.filter((op) => op.status === 'Uploaded').sort(by((op) => op.sortKey));
     return {
@@ -83,7 +83,7 @@ export class MemorySyncStatusReadModel implements SyncStatusReadModel {
 
   private channelCustomerIds(predicate: (c: ChannelCustomer) => boolean): string[] {
     return this.channel
-      .docsWhere(predicate)
+      .where(predicate)
       .slice(0, MAX_RESOLVED_CUSTOMERS)
       .map((c) => c.id);
   }
