@@ -18,14 +18,12 @@ import { createQueueServiceClient } from '../shared/adapters/queue/client';
 import { StorageOperationQueue } from '../shared/adapters/queue/operation-queue';
 import { provisionQueues } from '../shared/adapters/queue/provision';
 import { AppConfig, appConfig } from '../shared/core/config/settings';
+import type { Ports } from '../shared/core/ports';
 import type { ChannelCustomers } from '../shared/core/ports/channel-customers';
-import { Clock, systemClock } from '../shared/core/ports/clock';
-import type { HqCustomers } from '../shared/core/ports/hq-customers';
-import type { NumberSequences } from '../shared/core/ports/number-sequences';
+import { systemClock } from '../shared/core/ports/clock';
 import type { OperationQueue } from '../shared/core/ports/operation-queue';
 import type { RunLog } from '../shared/core/ports/run-log';
 import type { Staging } from '../shared/core/ports/staging';
-import type { SyncStatusReadModel } from '../shared/core/ports/sync-status-read-model';
 import { AccountNumbers, accountNumberFormat } from '../shared/core/use-cases/account-numbers';
 import { CustomerService } from '../shared/core/use-cases/customers';
 import { Distributor } from '../shared/core/use-cases/distribute';
@@ -36,17 +34,8 @@ import { SyncStatusQueries } from '../shared/core/use-cases/sync-status/queries'
 import { Synchronizer } from '../shared/core/use-cases/synchronize';
 import { Uploader } from '../shared/core/use-cases/upload';
 
-/** Every port the core needs: one adapter per port, all from one technology or all in memory. */
-export interface Ports {
-  channel: ChannelCustomers;
-  hqCustomers: HqCustomers;
-  numberSequences: NumberSequences;
-  staging: Staging;
-  queue: OperationQueue;
-  runs: RunLog;
-  syncStatusReadModel: SyncStatusReadModel;
-  clock: Clock;
-}
+/** The ports are the core's (shared/core/ports); re-exported for those who wire them. */
+export type { Ports };
 
 export interface Services {
   config: AppConfig;

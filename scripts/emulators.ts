@@ -52,6 +52,11 @@ export interface EmulatorOptions {
   skip?: { storage?: boolean; cosmos?: boolean };
   /** Reuse an emulator that already answers on its port instead of failing (npm start). */
   reuseRunning?: boolean;
+  /**
+   * Start only this one (the contract tests of one technology's adapters); the other's settings
+   * in the result then point at a port nothing listens on.
+   */
+  only?: 'storage' | 'cosmos';
   log?: (line: string) => void;
 }
 
@@ -156,12 +161,13 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
   const started: ChildProcess[] = [];
   const info: NonNullable<RunningEmulators['started']> = {};
   let tempLocation: string | undefined;
+  const skip = { storage: options.skip?.storage || options.only === 'cosmos', cosmos: options.skip?.cosmos || options.only === 'storage' };
 
   try {
-    const storageUp = !options.skip?.storage && options.reuseRunning && (await isListening(storagePorts.queue));
+    const storageUp = !skip.storage && options.reuseRunning && (await isListening(storagePorts.queue));
     if (storageUp) {
       options.log?.(`Azurite already answers on ${storagePorts.queue}; using it (its data is wherever it was started)`);
-    } else if (!options.skip?.storage) {
+    } else if (!skip.storage) {
       // In-memory Azurite still writes a debug/extent folder: keep it out of the working tree.
       tempLocation = layout ? undefined : mkdtempSync(path.join(os.tmpdir(), 'azurite-'));
       const args = [
@@ -183,10 +189,10 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
       info.azurite = { pid: azurite.pid!, ports: storagePorts };
     }
 
-    const cosmosUp = !options.skip?.cosmos && options.reuseRunning && (await isListening(cosmosPort));
+    const cosmosUp = !skip.cosmos && options.reuseRunning && (await isListening(cosmosPort));
     if (cosmosUp) {
       options.log?.(`a Cosmos endpoint already answers on ${cosmosPort}; using it (its data is its own)`);
-    } else if (!options.skip?.cosmos && layout) {
+    } else if (!skip.cosmos && layout) {
       const cosmos = spawnNode(
         compiledScript('local-data/cosmos-server'),
         ['--port', String(cosmosPort), '--host', '127.0.0.1', '--data', layout.cosmos],
@@ -198,7 +204,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
       started.push(cosmos);
       const ready = await waitForReady(cosmos);
       info.cosmos = { pid: cosmos.pid!, port: cosmosPort, restored: ready };
-    } else if (!options.skip?.cosmos) {
+    } else if (!skip.cosmos) {
       const cosmos = spawnNode(
         nodeBin('@vercel/cosmosdb-server/lib/cli.js'),
         ['--port', String(cosmosPort), '--host', '127.0.0.1'],

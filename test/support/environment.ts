@@ -8,7 +8,7 @@ import path from 'node:path';
 import { AppConfig, readConfig } from '../../shared/core/config/settings';
 import { createServices, ServiceOverrides, Services } from '../../functions/composition-root';
 import { provisionStorage } from '../../functions/composition-root';
-import { RunningEmulators, startEmulators } from '../../scripts/emulators';
+import { EmulatorOptions, RunningEmulators, startEmulators } from '../../scripts/emulators';
 import { runSyncPass } from '../../shared/core/use-cases/sync-pass';
 
 export type Env = Record<string, string>;
@@ -55,13 +55,14 @@ export async function withEmulators(): Promise<RunningEmulators> {
 }
 
 /**
- * Emulators for the calling test file: started before its first test, stopped after its last.
- * The returned object reads the running emulators, so it can be passed around before they start.
+ * Emulators for the calling test file (or describe block): started before its first test, stopped
+ * after its last. The returned object reads the running emulators, so it can be passed around
+ * before they start. `only` starts just Azurite or just the Cosmos DB server.
  */
-export function useEmulators(): RunningEmulators {
+export function useEmulators(options: Pick<EmulatorOptions, 'only'> = {}): RunningEmulators {
   let running: RunningEmulators | undefined;
   beforeAll(async () => {
-    running = await startEmulators();
+    running = await startEmulators(options);
   }, 60_000);
   afterAll(async () => {
     await running?.stop();
