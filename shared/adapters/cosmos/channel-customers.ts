@@ -69,7 +69,11 @@ export class CosmosChannelCustomers implements ChannelCustomers {
 
   /** A patch, so it never conflicts with distribution; a later operation raises replicationCounter past it. */
   async markReconciled(customerId: string, counter: number): Promise<void> {
-    await this.customers.item(customerId, customerId).patch([{ op: 'set', path: '/reconciledCounter', value: counter }]);
+    try {
+      await this.customers.item(customerId, customerId).patch([{ op: 'set', path: '/reconciledCounter', value: counter }]);
+    } catch (error) {
+      throw translated(error, `channel customer ${customerId}`);
+    }
   }
 
   /**

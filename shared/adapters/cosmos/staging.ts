@@ -2,7 +2,7 @@ import type { Container, PatchOperation } from '@azure/cosmos';
 import type { StagedOperation } from '../../core/domain/operation';
 import type { Versioned } from '../../core/ports/errors';
 import type { OutstandingQuery, Staging } from '../../core/ports/staging';
-import { createIfAbsent, readVersioned, replaceIfMatch, stripSystem, versionedOf } from './documents';
+import { createIfAbsent, readVersioned, replaceIfMatch, stripSystem, translated, versionedOf } from './documents';
 
 /** HQ staging (`asyncOperations`): where upload puts operations and synchronize takes them from. */
 export class CosmosStaging implements Staging {
@@ -67,7 +67,11 @@ export class CosmosStaging implements Staging {
 
   async update(operation: Pick<StagedOperation, 'id' | 'customerId'>, changes: Partial<StagedOperation>): Promise<void> {
     const patches: PatchOperation[] = Object.entries(changes).map(([key, value]) => ({ op: 'set', path: `/${key}`, value }));
-    await this.container.item(operation.id, operation.customerId).patch(patches);
+    try {
+      await this.container.item(operation.id, operation.customerId).patch(patches);
+    } catch (error) {
+      throw translated(error, `operation ${operation.id}`);
+    }
   }
 
   async replace(operation: StagedOperation, etag: string): Promise<string> {
