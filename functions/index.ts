@@ -65,6 +65,9 @@ app.http('addCustomerAddress', {
 // Sync: the timer and the on-demand starter share one singleton orchestration.
 app.timer('syncTimer', {
   schedule: '%Sync__schedule%',
+  // Continuous mode: start the loop as soon as the app starts, not at the next tick. The start is
+  // idempotent (a running loop is left alone), so a restart or a new instance costs one status read.
+  runOnStartup: config.sync.mode === 'continuous',
   extraInputs: [df.input.durableClient()],
   handler: syncTimerHandler(services),
 });

@@ -1,5 +1,6 @@
 /**
- * Invariants 1-4 as properties: random sequences of storefront requests, duplicate deliveries,
+ * Invariants 1-4 as properties, on the memory adapters with faults injected through the ports
+ * (test/support/port-faults.ts): random sequences of storefront requests, duplicate deliveries,
  * HQ going into and out of servicing (with or without the profile's fallback to async),
  * activity re-runs, crashes between writes and sync runs, with faults injected at random calls.
  * Then faults go off, every request answered 5xx is retried once, sync runs to quiescence, and
@@ -10,33 +11,30 @@
  * - a 4xx left no trace (every container and queue counted before and after);
  * - operations applied in order: HQ's appliedCounter = the channel's replicationCounter.
  *
- * FAST_CHECK_RUNS sets the number of runs per model (default 20); FAST_CHECK_SEED (and
+ * FAST_CHECK_RUNS sets the number of runs per model (default 200); FAST_CHECK_SEED (and
  * FAST_CHECK_PATH) replays one; the seed policy is in test/support/fast-check-seed.ts.
  */
 import fc from 'fast-check';
-import type { RunningEmulators } from '../../scripts/emulators';
 import { customerIdFor, operationIdFor } from '../../shared/core/domain/identity';
 import type { AsyncOperation } from '../../shared/core/domain/operation';
 import type { HqCustomer } from '../../shared/core/domain/hq-customer';
-import { withEmulators } from '../support/environment';
 import { FAULT_KINDS, FaultKind, twice } from '../support/faults';
-import { Answer, createFaultyApp, FaultyApp, footprint, LogCapture, quiesce, Storefront, syncRun } from '../support/harness';
+import { Answer, LogCapture, quiesce, Storefront, syncRun } from '../support/harness';
+import { createFaultyMemoryApp, FaultyMemoryApp } from '../support/port-faults';
 
-const RUNS = Number(process.env.FAST_CHECK_RUNS ?? 20);
+// On the memory adapters a run takes milliseconds: 200 per model is ten times what the emulators allowed.
+const RUNS = Number(process.env.FAST_CHECK_RUNS ?? 200);
 
-let emulators: RunningEmulators;
 const logs = new LogCapture();
 const personalData = new Set<string>();
 const stats = { runs: 0, commands: 0, faultsInjected: 0, answered2xx: 0, answered4xx: 0, answered5xx: 0, servicing503: 0, retried: 0, withFallback: 0, byModel: {} as Record<string, number> };
 
 beforeAll(async () => {
-  emulators = await withEmulators();
   logs.spyOnConsole();
 }, 60_000);
 afterAll(async () => {
   jest.restoreAllMocks();
   console.log(`invariant properties: ${JSON.stringify(stats)}`);
-  await emulators?.stop();
 });
 
 // ---------- commands ----------
@@ -104,7 +102,7 @@ class Model {
   private seq = 0;
 
   constructor(
-    readonly app: FaultyApp,
+    readonly app: FaultyMemoryApp,
     /** HQ's servicing switch (`Hq__servicing`), flipped by the `servicing` command. */
     readonly hq: { servicing: boolean },
     readonly http: Storefront,
@@ -269,7 +267,7 @@ class Model {
     const channel = customer?.channel ?? 'FABRIKAM';
     // With EnhancedAsyncCustomerCreation on, a title is allowed: that sign-up is not a rejection.
     if (variant % 6 === 5 && this.enhanced) return;
-    const before = await footprint(this.app);
+    const before = await this.app.footprint();
     const injected = this.app.plan.injected.length;
     const email = `leak.${this.fresh()}@example.com`;
     personalData.add(email);
@@ -287,7 +285,7 @@ class Model {
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.status).toBeLessThan(500);
     expect(answer.contentType).toBe('application/problem+json');
-    expect(await footprint(this.app)).toEqual(before);
+    expect(await this.app.footprint()).toEqual(before);
   }
 
   private async sync(how: 'run' | 'upload-twice' | 'batch-twice', concurrent: boolean): Promise<void> {
@@ -295,7 +293,8 @@ class Model {
     const mode = concurrent ? 'concurrent' : 'sequential';
     // A fault makes an activity throw; the orchestration retries it, which is what the next sync does here.
     if (how === 'run') await syncRun(services).catch(() => undefined);
-    if (how === 'upload-twice') await twice(() => services.uploader.upload({ maxMessages: 1000, visibilityTimeoutSeconds: 1 }), mode);
+    // The same upload activity twice: streaming (it synchronizes what it stages), as the orchestration runs it.
+    if (how === 'upload-twice') await twice(() => services.uploader.upload({ maxMessages: 1000, visibilityTimeoutSeconds: 1, runId: `twice-${this.fresh()}` }), mode);
     if (how === 'batch-twice') {
       const runId = `twice-${this.fresh()}`;
       await twice(() => services.synchronizer.synchronizeBatch({ runId, group: 0, groups: 1, batchSize: 50 }), mode);
@@ -306,13 +305,13 @@ class Model {
   async settle(): Promise<void> {
     this.app.plan.disarm();
     this.hq.servicing = false;
-    await quiesce(this.app.services);
+    await quiesce(this.app.services, this.app.wait);
     for (const pending of this.uncertain) {
       stats.retried++;
       const original = (await pending.tookEffect?.()) ?? false;
       let answer = await pending.retry();
       for (let i = 0; i < 3 && answer.status === 409; i++) {
-        await quiesce(this.app.services);
+        await quiesce(this.app.services, this.app.wait);
         answer = await pending.retry();
       }
       if (answer.status === 404 && pending.describe.startsWith('edit')) continue; // its customer never came to be
@@ -320,12 +319,12 @@ class Model {
       if (answer.status >= 300) throw new Error(`retry of ${pending.describe} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
       pending.onSuccess(original ? pending.seq : this.seq++);
     }
-    await quiesce(this.app.services);
+    await quiesce(this.app.services, this.app.wait);
   }
 
   async check(): Promise<void> {
     const { services } = this.app;
-    const hqAll = await listHqCustomers(this.app);
+    const hqAll = this.app.hqCustomers();
     // One HQ customer per identity; every identity the storefront was asked about is there.
     const ids = new Set(this.customers.map((c) => c.customerId));
     expect(hqAll.map((c) => c.id).sort()).toEqual([...ids].sort());
@@ -364,17 +363,6 @@ class Model {
   }
 }
 
-async function listHqCustomers(app: FaultyApp): Promise<HqCustomer[]> {
-  const { createCosmosClient, containers } = await import('../../shared/adapters/cosmos/client');
-  const client = createCosmosClient(app.config.cosmos);
-  try {
-    const { resources } = await containers(client, app.config.cosmos).hqCustomers.items.query<HqCustomer>('SELECT * FROM c').fetchAll();
-    return resources;
-  } finally {
-    client.dispose();
-  }
-}
-
 const FEATURES = (on: boolean) => ({
   Features__PerformanceImprovementsForCustomerOrders: String(on),
   Features__EnhancedAsyncCustomerCreation: String(on),
@@ -401,7 +389,7 @@ async function property(name: string, env: Record<string, string>, enhanced: boo
     fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), fc.boolean(), async (commands, fallback) => {
       const hq = { servicing: false };
       const profile = { FunctionalityProfiles__REALTIME__fallbackToAsyncWhenHqUnavailable: String(fallback) };
-      const app = await createFaultyApp(emulators, { ...env, ...profile }, logs, { hq: { servicing: () => hq.servicing } });
+      const app = createFaultyMemoryApp({ ...env, ...profile }, logs, { hq: { servicing: () => hq.servicing } });
       if (fallback) stats.withFallback++;
       const model = new Model(app, hq, new Storefront(() => app.services, logs), enhanced, `r${(run++).toString(36)}x`);
       try {

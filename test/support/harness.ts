@@ -142,12 +142,12 @@ export async function syncRun(services: Services, visibilityTimeoutSeconds = 1):
 }
 
 /** Runs sync until two consecutive runs move nothing and the queue is empty: where invariants are checked. */
-export async function quiesce(services: Services, maxRuns = 12): Promise<number> {
+export async function quiesce(services: Services, wait: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)), maxRuns = 12): Promise<number> {
   let idle = 0;
   for (let run = 1; run <= maxRuns; run++) {
     const result = await syncRun(services);
     const depth = await services.queue.approximateDepth();
-    if (result.uploaded + result.moved === 0 && depth.queued > 0) await new Promise((r) => setTimeout(r, 1100)); // invisible after a failed upload
+    if (result.uploaded + result.moved === 0 && depth.queued > 0) await wait(1100); // invisible after a failed upload
     idle = result.uploaded + result.moved === 0 && depth.queued === 0 ? idle + 1 : 0;
     if (idle >= 2) return run;
   }

@@ -21,9 +21,15 @@ export function memoryEnv(overrides: Env = {}): Env {
   return { ...sample, ...overrides };
 }
 
-export function createMemoryApp(overrides: Env = {}, serviceOverrides: ServiceOverrides = {}, portOptions: MemoryPortsOptions = {}): MemoryTestApp {
+export function createMemoryApp(
+  overrides: Env = {},
+  serviceOverrides: ServiceOverrides = {},
+  portOptions: MemoryPortsOptions = {},
+  /** What the services see of the ports (the model tests wrap them to inject faults). */
+  seen: (ports: MemoryPorts) => MemoryPorts = (ports) => ports,
+): MemoryTestApp {
   const env = memoryEnv(overrides);
   const config = readConfig(env);
   const ports = memoryPorts({ queueName: config.asyncQueue.name, ...portOptions });
-  return { env, config, ports, services: composeServices(config, ports, serviceOverrides) };
+  return { env, config, ports, services: composeServices(config, seen(ports), serviceOverrides) };
 }
