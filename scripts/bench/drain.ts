@@ -78,7 +78,9 @@ export async function drainApp(app: BenchApp, expected: number, progress: Progre
     uploader: {
       upload: async (options) => {
         uploaded = await app.services.uploader.upload(options);
-        phase.tick(uploaded.received);
+        // Streaming: the upload synchronizes what it stages, so its own counts are part of the drain.
+        if (uploaded.synchronized) total = addCounts(total, uploaded.synchronized);
+        phase.tick(uploaded.received + (uploaded.synchronized?.completed ?? 0));
         t1 = performance.now();
         return uploaded;
       },
