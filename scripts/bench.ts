@@ -3,13 +3,15 @@
  * on the same emulators in the same run (a bare script doing the least storage work the figure
  * can cost), so the ratios hold on any machine and under noise from other work.
  *
- *   npm run bench                      full sizes (2,000 sign-ups, drains of 20,000, 5,000 and 50,000)
+ *   npm run bench                      DESIGN sizes (2,000 sign-ups; drain 20,000; scale 2,000 vs 20,000;
+ *                                      50 sign-ups/s for 60 s in continuous mode; recovery of 1,000)
  *   npm run bench -- --quick           small sizes, a few minutes
  *   BENCH_DRAIN=5000 npm run bench     any size by env var or flag (see scripts/bench/options.ts)
  *   Sync__batchSize=100 npm run bench  try another sync tuning
  *
  * Scenarios live in scripts/bench/: signup.ts, drain.ts (drain and scale), time-to-hq.ts (over HTTP
- * through the local host), floors.ts, report.ts.
+ * through the local host), continuous.ts (time to HQ with no operator, after idling, on demand; the
+ * idle loop's storage requests), recovery.ts (SIGKILL of the host mid-upload), floors.ts, report.ts.
  */
 import { RunningEmulators, startEmulators } from './emulators';
 import { drainScenario, scaleScenario } from './bench/drain';
@@ -18,6 +20,8 @@ import { Progress } from './bench/progress';
 import { renderTable, Row, writeResults } from './bench/report';
 import { signUpScenario } from './bench/signup';
 import { overHttpScenario } from './bench/time-to-hq';
+import { continuousScenario } from './bench/continuous';
+import { recoveryScenario } from './bench/recovery';
 
 async function main(): Promise<number> {
   const options = readOptions();
@@ -25,7 +29,8 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   progress.note(
     `bench: sign-ups ${options.signUps} at c=${options.concurrency}, drain ${options.drain} (floor ${options.drainFloor}), ` +
-      `scale ${options.scaleSmall} vs ${options.scaleLarge}${options.quick ? ' (quick)' : ''}`,
+      `scale ${options.scaleSmall} vs ${options.scaleLarge}, continuous ${options.steadyRate}/s for ${options.steadySeconds} s, ` +
+      `recovery ${options.recoveryBacklog}${options.quick ? ' (quick)' : ''}`,
   );
   // Each scenario gets emulators of its own: Azurite's queue scans every stored message of the
   // account and the Cosmos server is one Node process, so one scenario's leftovers (a deleted
@@ -45,6 +50,8 @@ async function main(): Promise<number> {
     ['drain', (emulators) => drainScenario(emulators, options, progress)],
     ['scale', (emulators) => scaleScenario(emulators, options, progress)],
     ['time-to-hq', (emulators) => overHttpScenario(emulators, options, progress)],
+    ['continuous', (emulators) => continuousScenario(emulators, options, progress)],
+    ['recovery', (emulators) => recoveryScenario(emulators, options, progress)],
   ];
   for (const [name, run] of scenarios) {
     if (!options.only.has(name)) continue;
@@ -68,7 +75,11 @@ async function main(): Promise<number> {
     }
   }
   const file = writeResults(rows, options, details, startedAt);
-  console.log(`\nsizes: sign-ups ${options.signUps} per subject at concurrency ${options.concurrency}; drain ${options.drain} (floor ${options.drainFloor}); scale ${options.scaleSmall} vs ${options.scaleLarge}`);
+  console.log(
+    `\nsizes: sign-ups ${options.signUps} per subject at concurrency ${options.concurrency}; drain ${options.drain} (floor ${options.drainFloor}); ` +
+      `scale ${options.scaleSmall} vs ${options.scaleLarge}; continuous ${options.steadyRate}/s for ${options.steadySeconds} s, idle window ${options.idleWindowSeconds} s; ` +
+      `recovery ${options.recoveryBacklog}; took ${((Date.now() - startedAt.getTime()) / 60_000).toFixed(1)} min`,
+  );
   console.log(renderTable(rows));
   for (const row of rows) if (row.note) console.log(`  - ${row.figure}: ${row.note}`);
   console.log(`\nresults: ${file}`);

@@ -17,6 +17,12 @@ import type { BenchOptions } from './options';
 import type { Progress } from './progress';
 import type { Row } from './report';
 
+/** DESIGN.md section 8: the drain at least 0.8x its bare floor, at most 4.2 Cosmos requests per customer (floor 4). */
+const DRAIN_TARGET = 0.8;
+const COSMOS_PER_CUSTOMER_TARGET = 4.2;
+/** DESIGN.md section 8: draining the large backlog costs at most 1.2x per customer what the small one does, raw. */
+const SCALE_TARGET = 1.2;
+
 /** Seeding is not measured: it only has to be quick, so it runs wider than the sign-up figures. */
 const SEED_CONCURRENCY = 48;
 
@@ -72,7 +78,9 @@ export async function drainApp(app: BenchApp, expected: number, progress: Progre
     uploader: {
       upload: async (options) => {
         uploaded = await app.services.uploader.upload(options);
-        phase.tick(uploaded.received);
+        // Streaming: the upload synchronizes what it stages, so its own counts are part of the drain.
+        if (uploaded.synchronized) total = addCounts(total, uploaded.synchronized);
+        phase.tick(uploaded.received + (uploaded.synchronized?.completed ?? 0));
         t1 = performance.now();
         return uploaded;
       },
@@ -197,8 +205,8 @@ export async function drainScenario(emulators: RunningEmulators, options: BenchO
       unit: '/s',
       floor: floor.perSecond,
       ratio,
-      target: '>= 0.5x floor',
-      pass: ratio >= 0.5,
+      target: `>= ${DRAIN_TARGET}x floor`,
+      pass: ratio >= DRAIN_TARGET,
       note:
         `floor: bare pipeline on a backlog of ${floor.count}, drained just before the app's; ` +
         `upload ${(measured.uploadMs / 1000).toFixed(0)} s + synchronize ${(measured.syncMs / 1000).toFixed(0)} s; ` +
@@ -216,8 +224,8 @@ export async function drainScenario(emulators: RunningEmulators, options: BenchO
       value: round(measured.cosmosPerCustomer, 2),
       floor: round(floorCosmos, 2),
       ratio: measured.cosmosPerCustomer / floorCosmos,
-      target: '<= 6',
-      pass: measured.cosmosPerCustomer <= 6,
+      target: `<= ${COSMOS_PER_CUSTOMER_TARGET}`,
+      pass: measured.cosmosPerCustomer <= COSMOS_PER_CUSTOMER_TARGET,
     },
     {
       figure: 'drain: queue requests per customer',
@@ -263,26 +271,26 @@ export async function scaleScenario(emulators: RunningEmulators, options: BenchO
       unit: 'ms',
       floor: small.drain.msPerCustomer,
       ratio: timeRatio,
-      target: '<= 1.3x',
-      pass: timeRatio <= 1.3,
-      note: 'floor column: the small drain',
+      target: `<= ${SCALE_TARGET}x (raw)`,
+      pass: timeRatio <= SCALE_TARGET,
+      note: 'floor column: the small drain; judged raw, as DESIGN.md section 8 says',
     },
     {
       figure: 'scale: same, each normalized by its same-size floor',
       value: round(large.drain.msPerCustomer / floorMs(large.floor), 2),
       floor: round(small.drain.msPerCustomer / floorMs(small.floor), 2),
       ratio: normalizedRatio,
-      target: '<= 1.3x',
-      pass: normalizedRatio <= 1.3,
-      note: 'values: app ms per customer / floor ms per customer',
+      target: '-',
+      pass: null,
+      note: 'information: app ms per customer / floor ms per customer, so what the emulators add with the backlog shows apart from the app',
     },
     {
       figure: `scale: Cosmos requests per customer, ${options.scaleLarge} vs ${options.scaleSmall}`,
       value: round(large.drain.cosmosPerCustomer, 2),
       floor: round(small.drain.cosmosPerCustomer, 2),
       ratio: requestRatio,
-      target: '<= 1.3x',
-      pass: requestRatio <= 1.3,
+      target: `<= ${COSMOS_PER_CUSTOMER_TARGET} at both`,
+      pass: Math.max(large.drain.cosmosPerCustomer, small.drain.cosmosPerCustomer) <= COSMOS_PER_CUSTOMER_TARGET,
     },
     {
       figure: 'scale: peak RSS of the bench process during drains',

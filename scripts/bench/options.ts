@@ -14,9 +14,24 @@ export interface BenchOptions {
    * operations slow down as more messages are stored, so a smaller floor backlog would flatter it.
    */
   drainFloor: number;
-  /** The two backlogs of the scale comparison (section 8: 5,000 and 50,000). */
+  /**
+   * The two backlogs of the scale comparison (section 8: 2,000 and 20,000). When the large one
+   * equals the drain, the drain's measurement is used for both (one drain of 20,000, not two).
+   */
   scaleSmall: number;
   scaleLarge: number;
+  /** Continuous mode, no operator: sign-ups per second and for how long (section 8: 50/s for 60 s). */
+  steadyRate: number;
+  steadySeconds: number;
+  /** Idle window whose storage requests are counted and scaled to an hour. */
+  idleWindowSeconds: number;
+  /**
+   * Minutes the loop idles before the single sign-up (section 8: 5). 0: until the loop reports
+   * its maximum idle delay on /api/ops/metrics, the steady idle state 5 minutes would reach.
+   */
+  idleMinutes: number;
+  /** Queued sign-ups the host is SIGKILLed while uploading (recovery). */
+  recoveryBacklog: number;
   /** Added HQ latency for the "async does not feel HQ" check (section 8: 200 ms). */
   hqLatencyMs: number;
   /** Hard bound on any one phase, so a stuck emulator ends the run instead of hanging it. */
@@ -26,16 +41,16 @@ export interface BenchOptions {
   only: Set<string>;
 }
 
-const FULL = { signUps: 2000, drain: 20_000, scaleSmall: 5000, scaleLarge: 50_000 };
-const QUICK = { signUps: 400, drain: 1000, scaleSmall: 400, scaleLarge: 1600 };
+const FULL = { signUps: 2000, drain: 20_000, scaleSmall: 2000, scaleLarge: 20_000, steadySeconds: 60, idleWindowSeconds: 60, recoveryBacklog: 1000 };
+const QUICK = { signUps: 400, drain: 1000, scaleSmall: 200, scaleLarge: 1000, steadySeconds: 10, idleWindowSeconds: 20, recoveryBacklog: 300 };
 
-export const SCENARIOS = ['signup', 'drain', 'scale', 'time-to-hq'] as const;
+export const SCENARIOS = ['signup', 'drain', 'scale', 'time-to-hq', 'continuous', 'recovery'] as const;
 
 export function readOptions(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const flags = new Map<string, string>();
   for (const arg of argv) {
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new Error(`unknown argument ${arg} (flags: --quick, --signups=N, --drain=N, --scale-small=N, --scale-large=N, --only=a,b)`);
+    if (!match) throw new Error(`unknown argument ${arg} (flags: --quick, --signups=N, --drain=N, --scale-small=N, --scale-large=N, --steady-rate=N, --steady-seconds=N, --idle-window=N, --idle-minutes=N, --recovery-backlog=N, --only=a,b)`);
     flags.set(match[1], match[2] ?? 'true');
   }
   const quick = flags.get('quick') === 'true' || env.BENCH_QUICK === 'true';
@@ -58,6 +73,11 @@ export function readOptions(argv: string[] = process.argv.slice(2), env: NodeJS.
     drainFloor: int('drain-floor', 'BENCH_DRAIN_FLOOR', drain),
     scaleSmall: int('scale-small', 'BENCH_SCALE_SMALL', base.scaleSmall),
     scaleLarge: int('scale-large', 'BENCH_SCALE_LARGE', base.scaleLarge),
+    steadyRate: int('steady-rate', 'BENCH_STEADY_RATE', 50),
+    steadySeconds: int('steady-seconds', 'BENCH_STEADY_SECONDS', base.steadySeconds),
+    idleWindowSeconds: int('idle-window', 'BENCH_IDLE_WINDOW_SECONDS', base.idleWindowSeconds),
+    idleMinutes: int('idle-minutes', 'BENCH_IDLE_MINUTES', 0, 0),
+    recoveryBacklog: int('recovery-backlog', 'BENCH_RECOVERY_BACKLOG', base.recoveryBacklog),
     hqLatencyMs: int('hq-latency', 'BENCH_HQ_LATENCY_MS', 200, 0),
     phaseTimeoutMs: int('phase-timeout', 'BENCH_PHASE_TIMEOUT_MS', 60 * 60_000),
     quick,

@@ -22,7 +22,8 @@ import type { BenchOptions } from './options';
 import type { Progress } from './progress';
 import type { Row } from './report';
 
-const TIME_TO_HQ_TARGET_MS = 5000;
+/** DESIGN.md section 8: with a run started on demand, a sign-up is visible in HQ within 1 s. */
+const TIME_TO_HQ_TARGET_MS = 1000;
 const SAMPLES = 5;
 
 function appRoot(): string {
@@ -123,8 +124,9 @@ function combine(runs: LoadResult[]): LoadResult {
 }
 
 export async function overHttpScenario(emulators: RunningEmulators, options: BenchOptions, progress: Progress): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
-  // A yearly schedule: only the on-demand runs of this scenario synchronize.
-  const env = benchEnv(emulators, { Sync__schedule: '0 0 0 1 1 *' });
+  // Scheduled mode with a yearly schedule: only the on-demand runs of this scenario synchronize,
+  // and each run completes (continuous mode, the default, is measured by continuous.ts).
+  const env = benchEnv(emulators, { Sync__schedule: '0 0 0 1 1 *', Sync__mode: 'scheduled' });
   const config = readConfig(env);
   await provisionStorage(config);
   const floorEnv = benchEnv(emulators);
@@ -154,17 +156,17 @@ export async function overHttpScenario(emulators: RunningEmulators, options: Ben
         unit: '/s',
         floor: floor.perSecond,
         ratio: http.perSecond / floor.perSecond,
-        target: '>= 0.7x floor',
-        pass: http.perSecond / floor.perSecond >= 0.7 && http.errors === 0,
+        target: '>= 0.8x floor',
+        pass: http.perSecond / floor.perSecond >= 0.8 && http.errors === 0,
         note:
           `floor: a bare node:http server doing the one create + one send per POST; both driven by the same separate storefront ` +
           `process over loopback; p50 ${http.p50.toFixed(0)} / p99 ${http.p99.toFixed(0)} ms (floor ${floor.p50.toFixed(0)} / ${floor.p99.toFixed(0)} ms)`,
       },
       {
-        figure: `time to HQ, run on demand (max of ${SAMPLES})`,
+        figure: `time to HQ, run on demand, scheduled mode (max of ${SAMPLES})`,
         value: worst,
         unit: 'ms',
-        target: `<= ${TIME_TO_HQ_TARGET_MS} ms at low load`,
+        target: `<= ${TIME_TO_HQ_TARGET_MS} ms`,
         pass: worst <= TIME_TO_HQ_TARGET_MS,
         note: `samples ${samples.map((s) => s.toFixed(0)).join(', ')} ms: from the sign-up's 202 to the account number on GET, through POST /api/ops/sync/run`,
       },
