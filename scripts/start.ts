@@ -1,14 +1,14 @@
 /**
  * `npm start`: emulators, storage provisioning, then the app, on http://localhost:7071.
- * Runs `func start` when Azure Functions Core Tools is on PATH, else the local host in
- * scripts/local-host. Ctrl-C stops what this script started and nothing else.
+ * Runs `func start` when Azure Functions Core Tools is on PATH, else the local host (the
+ * @async-customer/local-host package in scripts/local-host). Ctrl-C stops what this script started
+ * and nothing else.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulators } from './emulators';
-import { startLocalHost } from './local-host';
-import { loadLocalSettings } from './local-host/settings';
+import { loadLocalSettings, startLocalHost } from '@async-customer/local-host';
 import { readConfig } from '../shared/config/settings';
 import { provisionStorage } from '../shared/storage/provision';
 

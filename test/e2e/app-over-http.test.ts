@@ -3,7 +3,7 @@
  * emulators, and nothing but HTTP between the test and the app.
  */
 import path from 'node:path';
-import { LocalHost, startLocalHost } from '../../scripts/local-host';
+import { LocalHost, startLocalHost } from '@async-customer/local-host';
 import { provisionStorage } from '../../shared/storage/provision';
 import { readConfig } from '../../shared/config/settings';
 import { createServices } from '../../shared/services';

@@ -156,3 +156,4 @@ export type { RegistrationSummary } from './registry';
 export type { HistoryStore, InstanceRecord, RuntimeStatus } from './durable/store';
 export { MemoryHistoryStore, TableHistoryStore } from './durable/store';
 export { DurableEngine } from './durable/engine';
+export { loadLocalSettings } from './settings';

@@ -1,6 +1,7 @@
+#!/usr/bin/env node
 /**
- * `node dist/scripts/local-host/cli.js [--port 7071] [--app <folder>]`: serves the app in the
- * folder (default: the current directory) until SIGINT/SIGTERM.
+ * `local-functions-host [--port 7071] [--app <folder>]` (this package's bin, `dist/cli.js`): serves
+ * the app in the folder (default: the current directory) until SIGINT/SIGTERM.
  */
 import { startLocalHost } from './index';
 
