@@ -51,8 +51,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const log = options.log ?? ((line: string) => console.log(line));
   const appRoot = path.resolve(options.appRoot);
   const env = nodeProcess().env;
-  // Under jest the sandbox's process.env is a copy of the real one: what the test set there is
-  // "the environment" and wins; the app, loaded in the real realm, reads the real one.
+  // In a module sandbox (a test runner's, say) process.env may be a copy of the real one: what the
+  // caller set there is "the environment" and wins; the app, loaded in the real realm, reads the real one.
   if (process.env !== env) for (const [k, v] of Object.entries(process.env)) env[k] = v;
   loadLocalSettings(appRoot, env);
   if (process.env !== env) for (const [k, v] of Object.entries(env)) if (process.env[k] === undefined) process.env[k] = v;
@@ -157,3 +157,5 @@ export type { HistoryStore, InstanceRecord, RuntimeStatus } from './durable/stor
 export { MemoryHistoryStore, TableHistoryStore } from './durable/store';
 export { DurableEngine } from './durable/engine';
 export { loadLocalSettings } from './settings';
+export { loadAppRegistrations, type AppRegistration, type LoadAppOptions } from './functionsCore';
+export type { RpcBinding, FunctionCallback, LogLevel } from './types';
