@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulators } from './emulators';
-import { loadLocalSettings, startLocalHost } from '@async-customer/local-host';
+import { functionKeysFromEnv, loadLocalSettings, startLocalHost } from '@async-customer/local-host';
 import { readConfig } from '../shared/config/settings';
 import { provisionStorage } from '../shared/storage/provision';
 
@@ -63,7 +63,8 @@ async function main(): Promise<void> {
       func.once('exit', (code) => void stop(code ?? 0));
     } else {
       log('Azure Functions Core Tools not on PATH: serving the app with the local host (scripts/local-host)');
-      const host = await startLocalHost({ appRoot: root, port });
+      // Keys are enforced only when LocalHost__masterKey is set (off by default, as with Core Tools).
+      const host = await startLocalHost({ appRoot: root, port, keys: functionKeysFromEnv(process.env) });
       cleanups.push(() => host.stop());
     }
   } catch (error) {
