@@ -45,7 +45,11 @@ export async function startAzuriteTables(): Promise<RunningAzurite> {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'azurite-table-'));
   const script = require.resolve('azurite/dist/src/table/main.js');
   const args = ['--silent', '--disableTelemetry', '--skipApiVersionCheck', '--inMemoryPersistence', '--tablePort', String(port)];
-  const child = spawn(process.execPath, [script, ...args], { cwd, stdio: 'ignore' });
+  const child = spawn(process.execPath, [script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (data: Buffer) => (output = (output + data.toString()).slice(-2_000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       await new Promise<void>((resolve) => {
@@ -59,11 +63,13 @@ export async function startAzuriteTables(): Promise<RunningAzurite> {
     }
     rmSync(cwd, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 30_000;
+  // Generous: on a loaded machine Azurite takes a while to start.
+  const deadline = Date.now() + 90_000;
   while (!(await listening(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
+      const exited = child.exitCode !== null ? ` (it exited with code ${child.exitCode})` : '';
       await stop();
-      throw new Error(`Azurite's table service did not listen on ${port}`);
+      throw new Error(`Azurite's table service did not listen on ${port}${exited}: ${output.trim()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

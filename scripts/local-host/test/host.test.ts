@@ -26,7 +26,7 @@ describe('local host against Azurite', () => {
     azurite = await startAzuriteTables();
     process.env.Fixture__tickSchedule = '*/1 * * * * *';
     host = await start();
-  });
+  }, 180_000);
   afterAll(async () => {
     await host?.stop();
     await azurite?.stop();
