@@ -148,8 +148,8 @@ export class HttpServer {
 }
 
 /**
- * A listener serving side handlers only, e.g. the durable client's RPC endpoint on loopback (the
- * extension's local endpoint, which takes no keys, is not the public host either).
+ * A listener serving side handlers only: the durable client's RPC endpoint when keys are enforced.
+ * Like the Durable extension's local endpoint it takes no keys, and it listens on loopback only.
  */
 export class SideServer {
   private readonly server: http.Server;
