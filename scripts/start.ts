@@ -1,7 +1,7 @@
 /**
  * `npm start`: emulators, storage provisioning, then the app, on http://localhost:7071.
- * Runs `func start` when Azure Functions Core Tools is on PATH, else the local host in
- * scripts/local-host. Ctrl-C stops what this script started and nothing else.
+ * Runs `func start` when Azure Functions Core Tools is on PATH, else the local host (the
+ * @async-customer/local-host package in scripts/local-host). Ctrl-C stops what this script started and nothing else.
  *
  * Local data: Azurite and the Cosmos DB server keep their data in one folder of the working tree,
  * `.local-data/` (ignored by git; `LOCAL_DATA_DIR` moves it), restored at every start: see
@@ -13,8 +13,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulators } from './emulators';
-import { startLocalHost } from './local-host';
-import { loadLocalSettings } from './local-host/settings';
+import { functionKeysFromEnv, loadLocalSettings, startLocalHost } from '@async-customer/local-host';
 import { catchUpAfterHardKill, markInterruptedRuns } from './local-data/catch-up';
 import { describeCounts } from './local-data/cosmos-files';
 import { localCosmosPort, localStoragePorts } from './local-data/endpoints';
@@ -109,7 +108,8 @@ async function main(): Promise<void> {
       func.once('exit', (code) => void stop(code ?? 0));
     } else {
       log('Azure Functions Core Tools not on PATH: serving the app with the local host (scripts/local-host)');
-      const host = await startLocalHost({ appRoot: root, port });
+      // Keys are enforced only when LocalHost__masterKey is set (off by default, as with Core Tools).
+      const host = await startLocalHost({ appRoot: root, port, keys: functionKeysFromEnv(process.env) });
       cleanups.push(() => host.stop());
     }
   } catch (error) {

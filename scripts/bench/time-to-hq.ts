@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RunningEmulators } from '../emulators';
-import { LocalHost, startLocalHost } from '../local-host';
+import { LocalHost, startLocalHost } from '@async-customer/local-host';
 import { AppConfig, readConfig } from '../../shared/core/config/settings';
 import { provisionStorage } from '../../functions/composition-root';
 import { benchEnv, dropStores } from './app';

@@ -3,7 +3,7 @@
  * emulators, and nothing but HTTP between the test and the app.
  */
 import path from 'node:path';
-import { LocalHost, startLocalHost } from '../../scripts/local-host';
+import { LocalHost, startLocalHost } from '@async-customer/local-host';
 import { provisionStorage } from '../../functions/composition-root';
 import { readConfig } from '../../shared/core/config/settings';
 import { createServices } from '../../functions/composition-root';

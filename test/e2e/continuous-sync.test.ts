@@ -4,8 +4,7 @@
  * the loop takes every sign-up to HQ in seconds.
  */
 import path from 'node:path';
-import { LocalHost, startLocalHost } from '../../scripts/local-host';
-import { nodeProcess } from '../../scripts/local-host/functionsCore';
+import { LocalHost, nodeProcess, startLocalHost } from '@async-customer/local-host';
 import { provisionStorage } from '../../functions/composition-root';
 import { readConfig } from '../../shared/core/config/settings';
 import { Env, sampleEnv, signUpBody, useEmulators } from '../support/environment';

@@ -7,11 +7,11 @@ import path from 'node:path';
 import type { SyncRunInput } from '../../functions/sync/customer-sync';
 import { emptyCounts } from '../../shared/core/domain/sync-run';
 import { ROUNDS_PER_EXECUTION } from '../../shared/core/use-cases/sync-pass';
-import { loadAppRegistrations } from '../support/functions-core-stand-in';
+import { loadAppRegistrations } from '@async-customer/local-host';
 import { Action, History, leafActions, OrchestratorResult, replay } from '../support/orchestration-history';
 
 const sample = JSON.parse(readFileSync(path.join(__dirname, '../../local.settings.sample.json'), 'utf8')).Values;
-const orchestrator = loadAppRegistrations(sample).find((r) => r.name === 'customerSync')!.callback;
+const orchestrator = loadAppRegistrations(path.join(__dirname, '../..'), { env: sample }).find((r) => r.name === 'customerSync')!.callback;
 
 const input: SyncRunInput = {
   trigger: 'http',

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadAppRegistrations, triggerOf } from '../support/functions-core-stand-in';
+import { loadAppRegistrations, type AppRegistration } from '@async-customer/local-host';
 
 const sample = JSON.parse(readFileSync(path.join(__dirname, '../../local.settings.sample.json'), 'utf8')).Values;
+// The compiled app (package.json `main`), loaded by the local host's `@azure/functions-core` stand-in.
+const APP_ROOT = path.join(__dirname, '../..');
+const triggerOf = (registration: AppRegistration) => registration.trigger;
 
 describe('what the Functions host would index', () => {
-  const registrations = loadAppRegistrations(sample);
+  const registrations = loadAppRegistrations(APP_ROOT, { env: sample });
   const byName = new Map(registrations.map((r) => [r.name, r]));
 
   test('the storefront routes, methods and auth levels', () => {
@@ -42,7 +45,7 @@ describe('what the Functions host would index', () => {
   });
 
   test('a bad setting stops start-up with a message naming it', () => {
-    expect(() => loadAppRegistrations({ ...sample, Sync__batchSize: 'lots' })).toThrow(/Sync__batchSize/);
-    expect(() => loadAppRegistrations({ ...sample, Channels__BAD__functionalityProfile: '' , Channels__BAD__name: 'x'})).toThrow(/Channels__BAD__functionalityProfile/);
+    expect(() => loadAppRegistrations(APP_ROOT, { env: { ...sample, Sync__batchSize: 'lots' } })).toThrow(/Sync__batchSize/);
+    expect(() => loadAppRegistrations(APP_ROOT, { env: { ...sample, Channels__BAD__functionalityProfile: '' , Channels__BAD__name: 'x'} })).toThrow(/Channels__BAD__functionalityProfile/);
   });
 });

@@ -5,11 +5,12 @@
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startLocalHost, MemoryHistoryStore, type LocalHost } from '../../scripts/local-host';
-import { readHostJson } from '../../scripts/local-host/settings';
+import { startLocalHost, MemoryHistoryStore, type LocalHost } from '../src';
+import { readHostJson } from '../src/settings';
 import { FIXTURE_APP, startOrchestration, waitFor, waitForCompletion } from './helpers';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+/** The app's repository, whose host.json the app relies on. */
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /**
  * A copy of the fixture app whose host.json says `durableTask`. It sits beside the fixture (removed

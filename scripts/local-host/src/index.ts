@@ -5,14 +5,15 @@
  */
 import path from 'node:path';
 import { loadApp, nodeProcess } from './functionsCore';
-import { HttpServer } from './httpServer';
+import { guarded, HttpServer, SideServer, type SideHandler } from './httpServer';
 import { Invoker, timestamp, type LogSink } from './invoker';
 import type { Registration, RegistrationSummary } from './registry';
 import { expandStorageConnectionString, loadLocalSettings, readHostJson } from './settings';
 import { TimerScheduler } from './timerScheduler';
-import { durableApiHandler, durableClientData } from './durable/clientApi';
+import { BASE_PATH, durableApiHandler, durableClientData } from './durable/clientApi';
 import { DurableEngine } from './durable/engine';
 import { MemoryHistoryStore, TableHistoryStore, type HistoryStore } from './durable/store';
+import { DURABLE_SYSTEM_KEY, KeyCheck, type FunctionKeys } from './keys';
 import type { RpcParameterBinding } from './types';
 
 export interface LocalHostOptions {
@@ -35,6 +36,11 @@ export interface LocalHostOptions {
   maxConcurrentActivities?: number;
   /** Leave out the Executing/Executed lines of orchestrator episodes. Default false. */
   quietOrchestrators?: boolean;
+  /**
+   * Function keys to enforce, as the Functions host does in Azure (see keys.ts). Default: none, and
+   * every auth level is open, as with Core Tools.
+   */
+  keys?: FunctionKeys;
 }
 
 export interface LocalHost {
@@ -49,10 +55,11 @@ export interface LocalHost {
 
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const log = options.log ?? ((line: string) => console.log(line));
+  const keys = options.keys ? new KeyCheck(options.keys) : undefined;
   const appRoot = path.resolve(options.appRoot);
   const env = nodeProcess().env;
-  // Under jest the sandbox's process.env is a copy of the real one: what the test set there is
-  // "the environment" and wins; the app, loaded in the real realm, reads the real one.
+  // In a module sandbox (a test runner's, say) process.env may be a copy of the real one: what the
+  // caller set there is "the environment" and wins; the app, loaded in the real realm, reads the real one.
   if (process.env !== env) for (const [k, v] of Object.entries(process.env)) env[k] = v;
   loadLocalSettings(appRoot, env);
   if (process.env !== env) for (const [k, v] of Object.entries(env)) if (process.env[k] === undefined) process.env[k] = v;
@@ -83,13 +90,25 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     overridableExistingInstanceStates: hostJson.overridableExistingInstanceStates,
   });
 
+  const durableCode = keys?.systemKey(DURABLE_SYSTEM_KEY);
   let origin = '';
+  // With keys, the durable management API on the public port takes the extension's system key, and
+  // the app's own durable client calls a loopback endpoint without keys, as the extension's is.
+  let rpcOrigin: string | undefined;
+  const durableApi = durableApiHandler(durable, hostJson.hubName, { code: durableCode });
+  const rpcServer = keys
+    ? new SideServer([durableApiHandler(durable, hostJson.hubName, { code: durableCode, linkOrigin: () => origin })], log)
+    : undefined;
+  const adminApi: SideHandler = async (method, url) =>
+    method === 'GET' && url.pathname === '/admin/functions'
+      ? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(registry.summaries()) }
+      : undefined;
   const extraInputs = (registration: Registration): RpcParameterBinding[] =>
     Object.entries(registration.metadata.bindings)
       .filter(([, b]) => b.direction === 'in' && !/trigger$/i.test(b.type))
       .flatMap(([name, b]) =>
         b.type === 'durableClient' || b.type === 'orchestrationClient'
-          ? [{ name, data: { string: JSON.stringify(durableClientData(origin, hostJson.hubName)) } }]
+          ? [{ name, data: { string: JSON.stringify(durableClientData({ origin, rpcOrigin, hubName: hostJson.hubName, code: durableCode })) } }]
           : [],
       );
   for (const r of registry.functions.values()) {
@@ -107,22 +126,26 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     host: options.listenHost,
     log,
     extraInputs,
-    sideHandlers: [
-      durableApiHandler(durable, hostJson.hubName),
-      async (method, url) =>
-        method === 'GET' && url.pathname === '/admin/functions'
-          ? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(registry.summaries()) }
-          : undefined,
-    ],
+    sideHandlers: keys
+      ? [
+          guarded(BASE_PATH, (key) => keys.allowsSystem(DURABLE_SYSTEM_KEY, key), durableApi),
+          guarded('/admin/', (key) => keys.allowsAdmin(key), adminApi),
+        ]
+      : [durableApi, adminApi],
+    authorize: keys
+      ? (registration, key) => keys.allowsFunction(registration.name, typeof registration.trigger.authLevel === 'string' ? registration.trigger.authLevel : undefined, key)
+      : undefined,
   });
   const timers = new TimerScheduler({ registry, invoker, env, log, extraInputs });
   const port = await server.listen();
   origin = `http://127.0.0.1:${port}`;
   try {
+    if (rpcServer) rpcOrigin = await rpcServer.listen();
     if (usesDurable) await durable.start();
     await invoker.runAppHooks('appStart', appRoot);
   } catch (error) {
     await server.close();
+    await rpcServer?.close();
     throw error;
   }
 
@@ -138,7 +161,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   }
   log('');
   timers.start();
-  log(`Local host listening on http://localhost:${port} (durable task hub '${hostJson.hubName}'; every auth level is open locally)`);
+  const access = keys ? 'function keys enforced' : 'every auth level is open locally';
+  log(`Local host listening on http://localhost:${port} (durable task hub '${hostJson.hubName}'; ${access})`);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -152,6 +176,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         await timers.stop();
         await durable.stop();
         await server.close();
+        await rpcServer?.close();
         await invoker.runAppHooks('appTerminate', appRoot).catch(() => undefined);
       })();
       return stopping;
@@ -163,3 +188,7 @@ export type { RegistrationSummary } from './registry';
 export type { HistoryStore, InstanceRecord, RuntimeStatus } from './durable/store';
 export { MemoryHistoryStore, TableHistoryStore } from './durable/store';
 export { DurableEngine } from './durable/engine';
+export { loadLocalSettings } from './settings';
+export { functionKeysFromEnv, type FunctionKeys } from './keys';
+export { loadAppRegistrations, nodeProcess, type AppRegistration, type LoadAppOptions } from './functionsCore';
+export type { RpcBinding, FunctionCallback, LogLevel } from './types';

@@ -26,7 +26,7 @@ export function timestamp(date = new Date()): string {
   return `[${date.toISOString()}]`;
 }
 
-/** Errors may come from the app's realm (under jest), where `instanceof Error` is false. */
+/** Errors may come from the app's realm (when this code runs in a module sandbox), where `instanceof Error` is false. */
 export function errorMessage(error: unknown): string {
   if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
   return String(error);

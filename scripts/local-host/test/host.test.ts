@@ -5,12 +5,12 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmulators, type RunningEmulators } from '../../scripts/emulators';
-import { startLocalHost, type LocalHost } from '../../scripts/local-host';
+import { startLocalHost, TableHistoryStore, type LocalHost } from '../src';
+import { startAzuriteTables, type RunningAzurite } from './azurite';
 import { FIXTURE_APP, startOrchestration, waitFor, waitForCompletion } from './helpers';
 
 describe('local host against Azurite', () => {
-  let emulators: RunningEmulators;
+  let azurite: RunningAzurite;
   let host: LocalHost;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'local-host-test-'));
 
@@ -18,18 +18,18 @@ describe('local host against Azurite', () => {
     startLocalHost({
       appRoot: FIXTURE_APP,
       port: 0,
-      storageConnectionString: emulators.storageConnectionString,
+      storageConnectionString: azurite.storageConnectionString,
       log: () => undefined,
     });
 
   beforeAll(async () => {
-    emulators = await startEmulators();
+    azurite = await startAzuriteTables();
     process.env.Fixture__tickSchedule = '*/1 * * * * *';
     host = await start();
-  });
+  }, 180_000);
   afterAll(async () => {
     await host?.stop();
-    await emulators?.stop();
+    await azurite?.stop();
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -109,10 +109,7 @@ describe('local host against Azurite', () => {
       return found?.history.some((e) => e.EventType === 4 && e.Name === 'gate') ? true : undefined;
     });
     await host.stop();
-    const running = (await (await import('../../scripts/local-host/durable/store')).TableHistoryStore.prototype.getInstance.call(
-      new (await import('../../scripts/local-host/durable/store')).TableHistoryStore(emulators.storageConnectionString, 'FixtureHub'),
-      'restart-me',
-    ))!;
+    const running = (await new TableHistoryStore(azurite.storageConnectionString, 'FixtureHub').getInstance('restart-me'))!;
     expect(running.runtimeStatus).toBe('Running');
 
     host = await start();

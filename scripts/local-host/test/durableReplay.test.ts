@@ -2,7 +2,7 @@
  * Orchestrations replayed by durable-functions' own orchestrator code through the local host's
  * durable engine (in-memory history store; the table store is covered by host.test.ts).
  */
-import { startLocalHost, MemoryHistoryStore, type LocalHost } from '../../scripts/local-host';
+import { startLocalHost, MemoryHistoryStore, type LocalHost } from '../src';
 import { FIXTURE_APP, startOrchestration, waitForCompletion } from './helpers';
 
 describe('durable engine replay', () => {

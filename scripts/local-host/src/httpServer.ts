@@ -2,13 +2,15 @@
  * The HTTP front door: HTTP-triggered functions under the route prefix, the durable management
  * API, and `/admin/functions`. Requests and responses go through the library's RPC converters, so
  * handlers see the real HttpRequest and their HttpResponse (or init object) is honoured as in Azure.
- * Auth levels are recorded but not enforced: locally every level is open, as with Core Tools.
+ * Auth levels are enforced only when the host has function keys (see keys.ts); otherwise every
+ * level is open, as with Core Tools.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registration, Registry } from './registry';
 import { comparePrecedence as compareRoute, compileRoute, matchRoute, type CompiledRoute } from './routes';
 import { errorMessage, Invoker, type LogSink } from './invoker';
+import { presentedKey } from './keys';
 import type { RpcHttpCookie, RpcHttpData, RpcParameterBinding, RpcTypedData } from './types';
 
 export interface PlainResponse {
@@ -17,7 +19,16 @@ export interface PlainResponse {
   body?: string | Buffer;
 }
 
-export type SideHandler = (method: string, url: URL, body: Buffer) => Promise<PlainResponse | undefined>;
+export type SideHandler = (method: string, url: URL, body: Buffer, headers: http.IncomingHttpHeaders) => Promise<PlainResponse | undefined>;
+
+/** A side handler behind a key check for every path under `prefix`: 401 when `allows` refuses the key. */
+export function guarded(prefix: string, allows: (key: string | undefined) => boolean, handler: SideHandler): SideHandler {
+  return async (method, url, body, headers) => {
+    if (!url.pathname.startsWith(prefix)) return undefined;
+    if (!allows(presentedKey(headers, url))) return { status: 401 };
+    return handler(method, url, body, headers);
+  };
+}
 
 interface HttpFunction {
   registration: Registration;
@@ -36,6 +47,8 @@ export interface HttpServerOptions {
   extraInputs(registration: Registration): RpcParameterBinding[];
   /** Tried before the function routes, e.g. the durable management API. */
   sideHandlers: SideHandler[];
+  /** Whether a request presenting `key` may call the function; absent: every auth level is open. */
+  authorize?(registration: Registration, key: string | undefined): boolean;
 }
 
 export class HttpServer {
@@ -90,11 +103,14 @@ export class HttpServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
     for (const side of this.options.sideHandlers) {
-      const response = await side(method, url, body);
+      const response = await side(method, url, body, req.headers);
       if (response) return send(res, response);
     }
     const found = this.find(method, url.pathname);
     if (!found) return send(res, { status: 404 });
+    if (this.options.authorize && !this.options.authorize(found.fn.registration, presentedKey(req.headers, url))) {
+      return send(res, { status: 401 });
+    }
     const rpcRequest: RpcHttpData = {
       method,
       url: url.href,
@@ -128,6 +144,48 @@ export class HttpServer {
       if (params) return { fn, params };
     }
     return undefined;
+  }
+}
+
+/**
+ * A listener serving side handlers only: the durable client's RPC endpoint when keys are enforced.
+ * Like the Durable extension's local endpoint it takes no keys, and it listens on loopback only.
+ */
+export class SideServer {
+  private readonly server: http.Server;
+
+  constructor(handlers: SideHandler[], log: LogSink) {
+    this.server = http.createServer((req, res) => {
+      (async () => {
+        const body = await readBody(req);
+        const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+        for (const handler of handlers) {
+          const response = await handler((req.method ?? 'GET').toUpperCase(), url, body, req.headers);
+          if (response) return send(res, response);
+        }
+        send(res, { status: 404 });
+      })().catch((error: unknown) => {
+        log(`Error: unhandled error serving ${req.method} ${req.url}: ${errorMessage(error)}`);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    });
+    this.server.keepAliveTimeout = 1_000;
+  }
+
+  async listen(host = '127.0.0.1'): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, host, () => resolve());
+    });
+    return `http://${host}:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
   }
 }
 

@@ -12,12 +12,26 @@ import { ConflictError, NotFoundError, type DurableEngine } from './engine';
 import type { HistoryEvent } from './history';
 import type { InstanceRecord, RuntimeStatus } from './store';
 
-const BASE_PATH = '/runtime/webhooks/durabletask/';
+export const BASE_PATH = '/runtime/webhooks/durabletask/';
 const ID_PLACEHOLDER = 'INSTANCEID';
 
-export function durableClientData(origin: string, hubName: string) {
+export interface DurableClientOptions {
+  /** The host's public origin, for the URLs handed out (status, raise event, terminate...). */
+  origin: string;
+  /** Where the durable client's own calls go (`rpcBaseUrl`). Default: the public origin. */
+  rpcOrigin?: string;
+  hubName: string;
+  /** The `durabletask_extension` system key when keys are enforced: the handed-out URLs carry it as `code=`. */
+  code?: string;
+}
+
+function requiredQuery(hubName: string, code: string | undefined): string {
+  return `taskHub=${hubName}&connection=Storage${code ? `&code=${encodeURIComponent(code)}` : ''}`;
+}
+
+export function durableClientData({ origin, rpcOrigin, hubName, code }: DurableClientOptions) {
   const base = `${origin}${BASE_PATH.replace(/\/$/, '')}`;
-  const query = `taskHub=${hubName}&connection=Storage`;
+  const query = requiredQuery(hubName, code);
   return {
     taskHubName: hubName,
     creationUrls: {
@@ -27,7 +41,7 @@ export function durableClientData(origin: string, hubName: string) {
     managementUrls: managementUrls(base, query),
     baseUrl: base,
     requiredQueryStringParameters: query,
-    rpcBaseUrl: `${origin}${BASE_PATH}`,
+    rpcBaseUrl: `${rpcOrigin ?? origin}${BASE_PATH}`,
   };
 }
 
@@ -79,12 +93,19 @@ function statusBody(record: InstanceRecord, options: { history?: HistoryEvent[];
   };
 }
 
-export function durableApiHandler(engine: DurableEngine, hubName: string): SideHandler {
+export interface DurableApiOptions {
+  /** The `code=` the links it answers with carry (keys enforced). */
+  code?: string;
+  /** The origin of those links. Default: the request's (the public host's). */
+  linkOrigin?: () => string;
+}
+
+export function durableApiHandler(engine: DurableEngine, hubName: string, options: DurableApiOptions = {}): SideHandler {
   return async (method, url, body) => {
     if (!url.pathname.startsWith(BASE_PATH)) return undefined;
     const parts = url.pathname.slice(BASE_PATH.length).split('/').filter(Boolean).map(decodeURIComponent);
-    const base = `${url.origin}${BASE_PATH.replace(/\/$/, '')}`;
-    const query = `taskHub=${hubName}&connection=Storage`;
+    const base = `${options.linkOrigin?.() ?? url.origin}${BASE_PATH.replace(/\/$/, '')}`;
+    const query = requiredQuery(hubName, options.code);
     const text = body.length > 0 ? body.toString('utf8') : '';
     try {
       if (parts[0] === 'orchestrators' && parts.length >= 2 && method === 'POST') {
