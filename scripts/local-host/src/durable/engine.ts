@@ -106,6 +106,16 @@ export class DurableEngine {
     const unfinished = await this.options.store.listInstances({ runtimeStatus: ['Pending', 'Running', 'ContinuedAsNew'] });
     for (const record of unfinished) {
       const history = await this.options.store.loadHistory(record.instanceId, record.executionId);
+      const end = history.find((e) => e.EventType === EventType.ExecutionCompleted || e.EventType === EventType.ExecutionTerminated);
+      if (end) {
+        // The host died between writing the end of the history and the record: finish the record.
+        const terminated = end.EventType === EventType.ExecutionTerminated;
+        const runtimeStatus: RuntimeStatus = terminated ? 'Terminated' : end.OrchestrationStatus === 'Failed' ? 'Failed' : 'Completed';
+        const output = terminated ? JSON.stringify(end.Input ?? '') : (end.Result ?? null);
+        await this.options.store.saveInstance({ ...record, runtimeStatus, output, lastUpdatedTime: new Date().toISOString() });
+        this.options.log(`Durable: ${record.name} instance '${record.instanceId}' had ended (${runtimeStatus}); its record now says so`);
+        continue;
+      }
       const instance = this.resume(record, history);
       this.options.log(`Durable: resuming ${record.name} instance '${record.instanceId}' (${record.runtimeStatus}, ${history.length} events)`);
       this.kick(instance);
@@ -374,10 +384,15 @@ export class DurableEngine {
     }
   }
 
+  /**
+   * The hand-over is one write, the new execution's record: a host that dies before it resumes the
+   * finished execution, whose last episode was not written (its completion runs again and the
+   * orchestrator continues as new again); one that dies after it starts the new execution. Writing
+   * the finished execution's last events or a ContinuedAsNew record first would leave, between
+   * the two writes, an instance that a new host resumes with nothing left to run.
+   */
   private async continueAsNew(instance: Instance, input: string | null): Promise<void> {
     this.clearTimers(instance);
-    this.setStatus(instance, 'ContinuedAsNew');
-    await this.persist(instance);
     const previous = instance.record.executionId;
     instance.record.executionId = randomUUID();
     instance.record.input = input;
