@@ -65,7 +65,7 @@ async function main(): Promise<number> {
     } catch (error) {
       // One broken scenario should not hide the others' figures: report it as a failed row.
       failed = error as Error;
-      progress.note(`scenario ${name} failed: ${(error as Error).stack ?? error}`);
+      progress.note(`scenario ${name} failed: ${(error as Error).stack ?? String(error)}`);
       rows.push({ figure: `${name} scenario`, value: 'error', target: '-', pass: false, note: (error as Error).message });
     } finally {
       const stopping = progress.phase(`${name}: stopping emulators`);

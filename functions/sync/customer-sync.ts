@@ -85,7 +85,7 @@ function activitiesFor(context: OrchestrationContext, step: SyncStep): Task {
  * mode each execution is one pass (a long pass continues as new to keep its history short).
  */
 export const customerSyncOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput() as SyncRunInput;
+  const input = context.df.getInput<SyncRunInput>();
   const identity = { instanceId: context.df.instanceId, now: () => context.df.currentUtcDateTime.toISOString() };
   if (input.settings.mode === 'continuous') {
     const next = yield* drive(context, syncLoopIteration(input, identity));

@@ -28,7 +28,7 @@ function sampleSettings(): Record<string, string> {
   // dist/scripts/bench -> repo root, or scripts/bench under ts-node: walk up to the sample.
   for (let dir = __dirname, i = 0; i < 6; i++, dir = path.dirname(dir)) {
     const file = path.join(dir, 'local.settings.sample.json');
-    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')).Values as Record<string, string>;
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { Values: Record<string, string> }).Values;
   }
   throw new Error('local.settings.sample.json not found above ' + __dirname);
 }

@@ -624,7 +624,7 @@ describeCompiled('infra drift, compiled (Bicep CLI)', () => {
 
   it('the durable task hub of infra is host.json\'s', () => {
     const hostJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'host.json'), 'utf8'));
-    const outputs = snapshotMain(bicep, 'main-parameters', sampleParameters()).outputs as Record<string, { value?: unknown } | unknown>;
+    const outputs = snapshotMain(bicep, 'main-parameters', sampleParameters()).outputs;
     const hub = outputs.DURABLE_TASK_HUB_NAME as { value?: unknown } | string;
     expect(typeof hub === 'object' && hub !== null ? hub.value : hub).toBe(hostJson.extensions.durableTask.hubName);
   });

@@ -6,7 +6,7 @@
  *
  * The storefront routes are fuzzed in bad-input.test.ts. FAST_CHECK_RUNS scales the run count.
  */
-import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { HttpRequest, HttpResponseInit } from '@azure/functions';
 import fc from 'fast-check';
 import { z } from 'zod';
 import {
@@ -116,7 +116,7 @@ interface Answer {
 
 async function call(handler: HttpHandler, req: HttpRequest): Promise<Answer> {
   const response: HttpResponseInit = await handler(req, logs.context());
-  const headers = new Headers(response.headers as Record<string, string>);
+  const headers = new Headers(response.headers);
   const body = response.jsonBody ?? (typeof response.body === 'string' ? JSON.parse(response.body) : {});
   return { status: response.status ?? 200, contentType: headers.get('content-type'), body };
 }

@@ -57,6 +57,7 @@ function routes(services: () => Services): Route[] {
 }
 
 function serve(table: Route[]): http.Server {
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- test-only server; the handlers it calls answer errors as problem responses (withProblems)
   return http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

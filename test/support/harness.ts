@@ -121,7 +121,7 @@ export class Storefront {
       ...(text !== undefined && method !== 'GET' ? { body: { string: text } } : {}),
     });
     const response = await handler(request, this.logs.context());
-    const headersOut = new Headers(response.headers as Record<string, string>);
+    const headersOut = new Headers(response.headers);
     const parsed = response.jsonBody ?? (typeof response.body === 'string' ? JSON.parse(response.body) : {});
     return { status: response.status ?? 200, body: parsed as Record<string, unknown>, contentType: headersOut.get('content-type') ?? undefined };
   }

@@ -77,6 +77,7 @@ function install(): void {
   const holder = loader as unknown as Record<symbol, boolean>;
   if (holder[INSTALLED]) return;
   holder[INSTALLED] = true;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below as original.call(this, ...)
   const original = loader._resolveFilename;
   loader._resolveFilename = function (request, parent, isMain, options) {
     if (request === CORE_MODULE) return STAND_IN_PATH;

@@ -28,7 +28,7 @@ export function timestamp(date = new Date()): string {
 
 /** Errors may come from the app's realm (when this code runs in a module sandbox), where `instanceof Error` is false. */
 export function errorMessage(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
+  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
   return String(error);
 }
 

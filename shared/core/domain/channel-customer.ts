@@ -8,7 +8,7 @@ import { applyInOrder, CustomerProfile } from './customer';
 import type { AppliedOperation, HqCustomer } from './hq-customer';
 import type { ExternalIdentity } from './identity';
 import { signUpOperationId } from './identity';
-import { AsyncOperation, Entity, leastAdvanced, OperationKind, OperationRecord, SyncStatus } from './operation';
+import { AsyncOperation, Entity, leastAdvanced, OperationRecord, SyncStatus } from './operation';
 import type { SignUpRequest } from './validation';
 
 export type CustomerMode = 'async' | 'realtime';
@@ -110,7 +110,7 @@ export function signUpOperations(ref: OperationRef, request: SignUpRequest, crea
     operationId: signUpOperationId(ref.customerId, i + 1),
     ...ref,
     entity,
-    operation: 'Create' as OperationKind,
+    operation: 'Create',
     replicationCounter: i + 1,
     payload,
     createdAt,

@@ -80,7 +80,7 @@ export function applyOperation(
   profile: CustomerProfile | undefined,
   op: Pick<AsyncOperation, 'entity' | 'operation' | 'payload'>,
 ): CustomerProfile {
-  const key = `${op.entity}:${op.operation}` as `${Entity}:${OperationKind}`;
+  const key: `${Entity}:${OperationKind}` = `${op.entity}:${op.operation}`;
   if (key === 'Customer:Create') {
     return {
       addresses: [],
@@ -95,7 +95,7 @@ export function applyOperation(
   const payload = op.payload;
   switch (key) {
     case 'Customer:Update':
-      return { ...profile, ...pickCustomerFields(payload as Partial<CustomerFields>) };
+      return { ...profile, ...pickCustomerFields(payload) };
     case 'Customer:Deactivate':
       return { ...profile, active: false };
     case 'Address:Create':
@@ -133,7 +133,7 @@ export function applyOperation(
       return { ...profile, attributes: rest };
     }
     default:
-      throw new InvalidOperationError(`unknown operation ${key}`);
+      throw new InvalidOperationError(`unknown operation ${String(key)}`);
   }
 }
 

@@ -20,7 +20,7 @@ import {
   toView,
   withOperations,
 } from '../domain/channel-customer';
-import { CustomerFields, pickCustomerFields } from '../domain/customer';
+import { pickCustomerFields } from '../domain/customer';
 import { DomainError, HqUnavailableError, notFound } from '../domain/errors';
 import { HqCounterTakenError, HqCustomer } from '../domain/hq-customer';
 import { customerIdFor, GUID, operationIdFor } from '../domain/identity';
@@ -71,7 +71,7 @@ export class CustomerService {
   /** PATCH: async when AsyncCustomerEditing is effective, otherwise a real-time HQ call. */
   async edit(channelId: string, customerRef: string, body: unknown, idempotencyKey?: string) {
     this.channel(channelId);
-    const changes = pickCustomerFields(parseStrict(customerEditSchema, body) as Partial<CustomerFields>);
+    const changes = pickCustomerFields(parseStrict(customerEditSchema, body));
     return this.change(channelId, customerRef, 'AsyncCustomerEditing', idempotencyKey, () => [
       { entity: 'Customer', operation: 'Update', payload: changes },
     ]);

@@ -16,7 +16,8 @@ import type { Uploader, UploadOptions } from './upload';
 export type PassKind = 'full' | 'stream';
 
 export interface SyncPassInput {
-  trigger: 'timer' | 'http' | string;
+  /** What started the pass: 'timer', 'http', or another driver's name. */
+  trigger: string;
   settings: AppConfig['sync'];
   /**
    * `full` (default): reconcile, upload (synchronizing what it stages), then rounds of batches

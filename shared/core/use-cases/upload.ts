@@ -74,7 +74,7 @@ export class Uploader {
     const streaming = options.runId !== undefined && this.synchronizer !== undefined;
     if (streaming) {
       // While HQ is servicing the operations wait on the queue, where nothing can go stale.
-      if (!this.synchronizer!.hqAvailable()) return { ...result, hqUnavailable: true };
+      if (!this.synchronizer.hqAvailable()) return { ...result, hqUnavailable: true };
       result.synchronized = emptyCounts();
     }
     // First the operations the channel accepted but never queued (see reconcile.ts). It is a
@@ -102,14 +102,14 @@ export class Uploader {
         const staged = await Promise.all(messages.map((m) => this.stageOne(m, result)));
         if (streaming) {
           const ready = staged.filter((s): s is Staged => s !== undefined);
-          const counts = await this.synchronizer!.synchronizeStaged(
+          const counts = await this.synchronizer.synchronizeStaged(
             ready.map((s) => s.operation),
             options.runId!,
           );
           result.synchronized = addCounts(result.synchronized!, counts);
           await Promise.all(ready.map((s) => this.deleteOne(s.message, result)));
         } else {
-          await Promise.all(staged.map((s) => s && this.deleteOne(s.message, result)));
+          await Promise.all(staged.filter((s) => s !== undefined).map((s) => this.deleteOne(s.message, result)));
         }
       }
     };
@@ -212,5 +212,5 @@ export function decode(messageText: string): Decoded {
     const partial = json && typeof json === 'object' ? (json as Partial<AsyncOperation>) : undefined;
     return { ok: false, reason: `wrong schema at /${first.path.join('/')}: ${first.message}`, partial };
   }
-  return { ok: true, operation: parsed.data as AsyncOperation };
+  return { ok: true, operation: parsed.data };
 }

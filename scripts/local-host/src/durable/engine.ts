@@ -126,7 +126,7 @@ export class DurableEngine {
     this.stopped = true;
     for (const instance of this.instances.values()) for (const handle of instance.timers.values()) clearTimeout(handle);
     this.activityQueue.length = 0;
-    await Promise.allSettled([...this.instances.values()].map((i) => i.episode));
+    await Promise.allSettled([...this.instances.values()].map((i) => i.episode).filter((episode) => episode !== undefined));
   }
 
   async startNew(name: string, instanceId: string | undefined, input: string | null): Promise<InstanceRecord> {
@@ -217,7 +217,7 @@ export class DurableEngine {
 
   /** Resolves when no episode, activity or queued work is left (timers may still be armed). */
   async idle(): Promise<void> {
-    while (this.activeActivities > 0 || this.activityQueue.length > 0 || [...this.instances.values()].some((i) => i.episode)) {
+    while (this.activeActivities > 0 || this.activityQueue.length > 0 || [...this.instances.values()].some((i) => i.episode !== undefined)) {
       await new Promise<void>((resolve) => {
         this.idleWaiters.add(resolve);
         setTimeout(resolve, 50);

@@ -133,7 +133,7 @@ export class SyncStatusCommands {
     const counts = await this.deps.synchronizer.synchronizeCustomer(located.doc.customerId, runId);
     this.deps.log?.(`ops: customer ${located.doc.customerId} synchronized on demand (${runId}): ${counts.completed} completed, ${counts.failed} failed`);
     const after = await this.deps.staging.read(located.doc.customerId, operationId);
-    const row = this.deps.queries.stagedRow((after?.doc ?? located.doc) as StagedDoc);
+    const row = this.deps.queries.stagedRow(after?.doc ?? located.doc);
     await fillAccounts([row], this.deps.readModel);
     return { operation: row, counts, runId };
   }

@@ -61,7 +61,7 @@ export function parseListQuery(params: Iterable<[string, string]>): ListQuery {
 export function parseQuery<T extends z.ZodType>(schema: T, params: Iterable<[string, string]>): z.output<T> {
   // No prototype: `constructor` or `__proto__` in a query string are unknown parameters like any
   // other, not "given more than once" (inherited) or silently dropped (the prototype setter).
-  const raw: Record<string, string> = Object.create(null);
+  const raw = Object.create(null) as Record<string, string>;
   const errors: FieldError[] = [];
   for (const [name, value] of params) {
     if (name === 'code') continue; // the function key, when sent in the query string

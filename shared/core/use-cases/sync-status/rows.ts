@@ -89,7 +89,7 @@ export type Located =
 export async function locate(operationId: string, staging: Staging, readModel: SyncStatusReadModel): Promise<Located> {
   if (!GUID.test(operationId) && !POISON_ID.test(operationId)) throw notFound(`operation ${operationId.slice(0, 100)}`);
   const staged = await staging.find(operationId);
-  if (staged) return { source: 'staging', doc: staged.doc as StagedDoc, etag: staged.etag };
+  if (staged) return { source: 'staging', doc: staged.doc, etag: staged.etag };
   const customer = await readModel.customerWithOperation(operationId);
   // Own keys only: an id like `toString` must not find Object.prototype (the emulator's query
   // engine, plain JS, even answers IS_DEFINED(c.operations["toString"]) with true).
