@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'infra/**', 'test-results/**', 'bench-results/**'],
+    ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'infra/**', 'test-results/**', 'bench-results/**'],
   },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
@@ -21,7 +21,8 @@ export default tseslint.config(
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
-        project: './tsconfig.test.json',
+        // The local host package (scripts/local-host) has a tsconfig of its own.
+        project: ['./tsconfig.test.json', './scripts/local-host/tsconfig.test.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -47,7 +48,7 @@ export default tseslint.config(
 
   // Tests: the same type-aware rules, relaxed where test code legitimately differs.
   {
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'scripts/local-host/test/**/*.ts'],
     rules: {
       // Responses are parsed JSON (`any`) asserted field by field with expect(): typing every
       // payload in every test would add casts, not safety. (An explicit `any` still needs a

@@ -47,8 +47,8 @@ export async function startHostProcess(env: Record<string, string>, options: { p
     for (const line of data.toString().split('\n')) if (line.trim()) lines.push(line);
     if (lines.length > 200) lines.splice(0, lines.length - 200);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const tail = () => lines.slice(-30).join('\n');
   const timeoutMs = options.timeoutMs ?? 60_000;
   await new Promise<void>((resolve, reject) => {
@@ -56,11 +56,11 @@ export async function startHostProcess(env: Record<string, string>, options: { p
     const check = (data: Buffer) => {
       if (/Local host listening/.test(data.toString())) {
         clearTimeout(timer);
-        child.stdout!.off('data', check);
+        child.stdout.off('data', check);
         resolve();
       }
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`local host exited (${code ?? signal}) before serving:\n${tail()}`));

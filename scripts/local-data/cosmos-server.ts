@@ -158,6 +158,9 @@ class PersistentStore {
   constructor(private readonly dir: string) {}
 
   /** Wraps the package's classes; call before the server is created. */
+  /* eslint-disable @typescript-eslint/no-this-alias, @typescript-eslint/no-require-imports, @typescript-eslint/unbound-method --
+     this wraps the package's own prototype methods, which run with the package's `this` (the store is
+     `self`), and loads its modules with require so the wrappers are in place before the server loads them. */
   install(restore: ReadResult): void {
     const self = this;
     const accountModule = require('@vercel/cosmosdb-server/lib/account') as { default: AccountClass };
@@ -174,16 +177,17 @@ class PersistentStore {
     items._set = function (this: LiveItems, data: Resource) {
       const at = self.journal && self.locate(this);
       // Journal first: a request whose change could not be journaled fails and changes nothing.
-      if (at) self.record({ ...at, op: 'set', n: this._ridCount, d: data } as JournalEntry);
+      if (at) self.record({ ...at, op: 'set', n: this._ridCount, d: data });
       return set.call(this, data);
     };
     items.delete = function (this: LiveItems, idOrRid: string, partition: unknown) {
       const at = self.journal && self.locate(this);
       const existing = at ? this._item('/id', idOrRid, partition).read() : undefined;
-      if (at && existing) self.record({ ...at, op: 'del', rid: existing._rid } as JournalEntry);
+      if (at && existing) self.record({ ...at, op: 'del', rid: existing._rid });
       return remove.call(this, idOrRid, partition);
     };
   }
+  /* eslint-enable @typescript-eslint/no-this-alias, @typescript-eslint/no-require-imports, @typescript-eslint/unbound-method */
 
   /** Which container (or database list) an Items instance is, found once by walking the store. */
   private locate(items: object): Location | undefined {
@@ -308,6 +312,8 @@ function main(): void {
   const store = new PersistentStore(args.data);
   store.install(restore);
 
+  // After install(): the server module must load the wrapped classes.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createHttpsServer } = require('@vercel/cosmosdb-server') as typeof import('@vercel/cosmosdb-server');
   const server = createHttpsServer().listen(args.port, args.host, () => {
     const restored = countStore(restore.state);

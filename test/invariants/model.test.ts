@@ -17,7 +17,6 @@
 import fc from 'fast-check';
 import { customerIdFor, operationIdFor } from '../../shared/core/domain/identity';
 import type { AsyncOperation } from '../../shared/core/domain/operation';
-import type { HqCustomer } from '../../shared/core/domain/hq-customer';
 import { FAULT_KINDS, FaultKind, twice } from '../support/faults';
 import { Answer, LogCapture, quiesce, Storefront, syncRun } from '../support/harness';
 import { createFaultyMemoryApp, FaultyMemoryApp } from '../support/port-faults';

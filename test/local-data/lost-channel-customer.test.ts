@@ -5,7 +5,6 @@
  * so nothing may be lost: HQ is the customer master, and distribution (job 1010) gives the channel
  * the customer back from HQ. Real emulators, in memory, on free ports.
  */
-import { randomUUID } from 'node:crypto';
 import type { Container } from '@azure/cosmos';
 import { containers, createCosmosClient } from '../../shared/adapters/cosmos/client';
 import { ALL_FEATURES, createTestApp, runSync, signUpBody, TestApp, useEmulators } from '../support/environment';
