@@ -174,9 +174,12 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
         '--silent',
         '--disableTelemetry',
         '--skipApiVersionCheck',
-        '--blobPort', String(storagePorts.blob),
-        '--queuePort', String(storagePorts.queue),
-        '--tablePort', String(storagePorts.table),
+        '--blobPort',
+        String(storagePorts.blob),
+        '--queuePort',
+        String(storagePorts.queue),
+        '--tablePort',
+        String(storagePorts.table),
       ];
       args.push(...(layout ? ['--location', layout.azurite] : ['--inMemoryPersistence']));
       const azurite = spawnNode(nodeBin('azurite/dist/src/azurite.js'), args, 'azurite', options.log, tempLocation);
@@ -205,12 +208,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
       const ready = await waitForReady(cosmos);
       info.cosmos = { pid: cosmos.pid!, port: cosmosPort, restored: ready };
     } else if (!skip.cosmos) {
-      const cosmos = spawnNode(
-        nodeBin('@vercel/cosmosdb-server/lib/cli.js'),
-        ['--port', String(cosmosPort), '--host', '127.0.0.1'],
-        'cosmos',
-        options.log,
-      );
+      const cosmos = spawnNode(nodeBin('@vercel/cosmosdb-server/lib/cli.js'), ['--port', String(cosmosPort), '--host', '127.0.0.1'], 'cosmos', options.log);
       started.push(cosmos);
       await waitForPort(cosmosPort, cosmos, 'Cosmos DB server');
       info.cosmos = { pid: cosmos.pid!, port: cosmosPort };

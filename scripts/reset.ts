@@ -7,7 +7,17 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { countStore, describeCounts, readStore } from './local-data/cosmos-files';
-import { COSMOS_SERVER_MARKER, describeStats, folderStats, isAlive, liveProcesses, stopAdvice, localDataDir, localDataLayout, readRunning } from './local-data/folder';
+import {
+  COSMOS_SERVER_MARKER,
+  describeStats,
+  folderStats,
+  isAlive,
+  liveProcesses,
+  stopAdvice,
+  localDataDir,
+  localDataLayout,
+  readRunning,
+} from './local-data/folder';
 
 const root = path.resolve(__dirname, '..', '..');
 

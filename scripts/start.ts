@@ -17,7 +17,17 @@ import { functionKeysFromEnv, loadLocalSettings, startLocalHost } from '@async-c
 import { catchUpAfterHardKill, markInterruptedRuns } from './local-data/catch-up';
 import { describeCounts } from './local-data/cosmos-files';
 import { localCosmosPort, localStoragePorts } from './local-data/endpoints';
-import { COSMOS_SERVER_MARKER, DEFAULT_LOCAL_DATA, liveProcesses, stopAdvice, localDataDir, localDataLayout, readRunning, removeRunning, writeRunning } from './local-data/folder';
+import {
+  COSMOS_SERVER_MARKER,
+  DEFAULT_LOCAL_DATA,
+  liveProcesses,
+  stopAdvice,
+  localDataDir,
+  localDataLayout,
+  readRunning,
+  removeRunning,
+  writeRunning,
+} from './local-data/folder';
 import { readConfig } from '../shared/core/config/settings';
 import { createServices, provisionStorage } from '../functions/composition-root';
 
@@ -136,7 +146,9 @@ async function reportAndCatchUp(
     if (hardKilled) {
       log('The last npm start did not stop cleanly (killed?): staging the operations Azurite may have lost from the channel');
       const caughtUp = await catchUpAfterHardKill(services);
-      log(`  ${caughtUp.staged} operation(s) of ${caughtUp.customers} customer(s) staged for the next sync run${caughtUp.errors ? `; ${caughtUp.errors} left to the sync runs after a storage error` : ''}`);
+      log(
+        `  ${caughtUp.staged} operation(s) of ${caughtUp.customers} customer(s) staged for the next sync run${caughtUp.errors ? `; ${caughtUp.errors} left to the sync runs after a storage error` : ''}`,
+      );
       const interrupted = await markInterruptedRuns(services.runs);
       if (interrupted > 0) log(`  ${interrupted} sync run record(s) that said Running marked Failed (interrupted); a run whose orchestration survived resumes`);
     }

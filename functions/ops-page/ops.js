@@ -82,9 +82,7 @@
       document.querySelector('[data-metric="failedWaitingForOperator"]').textContent = String(m.failedWaitingForOperator);
       document.querySelector('[data-metric="oldestPending"]').textContent = duration(m.oldestPendingAgeSeconds);
       document.querySelector('[data-metric="queue"]').textContent = m.queue.queued + ' (' + m.queue.poisoned + ')';
-      document.querySelector('[data-metric="lastRun"]').textContent = m.lastRun
-        ? m.lastRun.status + ', ' + when(m.lastRun.startedAt)
-        : 'none yet';
+      document.querySelector('[data-metric="lastRun"]').textContent = m.lastRun ? m.lastRun.status + ', ' + when(m.lastRun.startedAt) : 'none yet';
       const t = m.timeToHq;
       document.querySelector('[data-metric="timeToHq"]').textContent = t.samples
         ? seconds(t.p50Ms) + ' / ' + seconds(t.p99Ms) + ' (' + t.samples + ' in ' + t.window.minutes + ' min)'
@@ -193,16 +191,23 @@
     ];
     if (d.waitingReason) fields.push(['Waiting', d.waitingReason]);
     $('detail-fields').replaceChildren(...fields.flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: v })]));
-    $('change-summary').textContent = d.change.summary + (d.change.oldValuesFrom ? ' (old values from ' + (d.change.oldValuesFrom === 'hq' ? 'HQ' : 'the channel') + ')' : '');
+    $('change-summary').textContent =
+      d.change.summary + (d.change.oldValuesFrom ? ' (old values from ' + (d.change.oldValuesFrom === 'hq' ? 'HQ' : 'the channel') + ')' : '');
     const show = (v) => (v === null || v === undefined ? '–' : typeof v === 'object' ? JSON.stringify(v) : String(v));
     $('changes').tBodies[0].replaceChildren(
-      ...d.change.changes.map((c) => el('tr', {}, [el('th', { scope: 'row', textContent: c.field }), el('td', { textContent: show(c.old) }), el('td', { textContent: show(c.new) })])),
+      ...d.change.changes.map((c) =>
+        el('tr', {}, [el('th', { scope: 'row', textContent: c.field }), el('td', { textContent: show(c.old) }), el('td', { textContent: show(c.new) })]),
+      ),
     );
     $('failure').hidden = !d.failure;
     if (d.failure) {
       $('failure-text').textContent =
         (d.failure.lastError || 'Failed') +
-        ' — attempt ' + d.failure.attempts + ' of ' + d.failure.maxAttempts + '. ' +
+        ' — attempt ' +
+        d.failure.attempts +
+        ' of ' +
+        d.failure.maxAttempts +
+        '. ' +
         (d.failure.poison
           ? 'The message is kept in the poison queue.'
           : d.failure.retriesAutomatically

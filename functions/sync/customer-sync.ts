@@ -120,9 +120,7 @@ export function syncTimerHandler(services: () => Services) {
   };
 }
 
-export type StartResult =
-  | { started: true; instanceId: string }
-  | { started: false; woken: boolean; instanceId: string; reason: string };
+export type StartResult = { started: true; instanceId: string } | { started: false; woken: boolean; instanceId: string; reason: string };
 
 const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew']);
 

@@ -53,10 +53,7 @@ export function benchEnv(emulators: RunningEmulators, overrides: Record<string, 
   };
 }
 
-export async function createBenchApp(
-  emulators: RunningEmulators,
-  options: { hqLatencyMs?: number; env?: Record<string, string> } = {},
-): Promise<BenchApp> {
+export async function createBenchApp(emulators: RunningEmulators, options: { hqLatencyMs?: number; env?: Record<string, string> } = {}): Promise<BenchApp> {
   const config = readConfig(benchEnv(emulators, options.env));
   await provisionStorage(config);
   const counter = new RequestCounter();
@@ -86,7 +83,10 @@ export async function dropStores(config: Pick<AppConfig, 'cosmos' | 'asyncQueue'
   const client = createCosmosClient(config.cosmos);
   try {
     for (const id of new Set([config.cosmos.hqDatabase, config.cosmos.channelDatabase])) {
-      await client.database(id).delete().catch(() => undefined);
+      await client
+        .database(id)
+        .delete()
+        .catch(() => undefined);
     }
   } finally {
     client.dispose();

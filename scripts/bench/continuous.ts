@@ -108,7 +108,11 @@ async function loopAtMaxIdle(host: HostProcess, maxSeconds: number, timeoutMs: n
 
 const ms = (n: number | null | undefined) => (n === null || n === undefined ? 'n/a' : `${n.toFixed(0)} ms`);
 
-export async function continuousScenario(emulators: RunningEmulators, options: BenchOptions, progress: Progress): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
+export async function continuousScenario(
+  emulators: RunningEmulators,
+  options: BenchOptions,
+  progress: Progress,
+): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
   const proxy = await startStorageProxy(emulators);
   const direct = benchEnv(emulators, { Sync__mode: 'continuous' });
   const config = readConfig(direct);
@@ -238,20 +242,25 @@ export async function continuousScenario(emulators: RunningEmulators, options: B
         note: `${polled.length} sign-ups polled every 100 ms from the storefront process until the account number showed (includes up to 100 ms of polling)`,
       },
       {
-        figure: 'time to HQ, the app\'s own /api/ops/metrics (p50 / p95 / p99)',
+        figure: "time to HQ, the app's own /api/ops/metrics (p50 / p95 / p99)",
         value: `${ms(appMetrics.timeToHq.p50Ms)} / ${ms(appMetrics.timeToHq.p95Ms)} / ${ms(appMetrics.timeToHq.p99Ms)}`,
         target: '-',
         pass: null,
         note: `${appMetrics.timeToHq.samples} samples: accepted (operation createdAt) to completedAt, over the app's window`,
       },
       {
-        figure: options.idleMinutes > 0 ? `time to HQ, one sign-up after ${options.idleMinutes} idle minutes` : 'time to HQ, one sign-up after idling (loop at its max idle delay)',
+        figure:
+          options.idleMinutes > 0
+            ? `time to HQ, one sign-up after ${options.idleMinutes} idle minutes`
+            : 'time to HQ, one sign-up after idling (loop at its max idle delay)',
         value: loneMs,
         unit: 'ms',
         target: `<= ${idleTarget} ms (idle delay + 3 s)`,
         pass: loneMs <= idleTarget,
         note:
-          (options.idleMinutes > 0 ? '' : `the loop's own state stood for the 5 idle minutes: /api/ops/metrics sync.loop.idleDelaySeconds at its maximum (${maxIdleSeconds} s), the steady state 5 minutes reach; `) +
+          (options.idleMinutes > 0
+            ? ''
+            : `the loop's own state stood for the 5 idle minutes: /api/ops/metrics sync.loop.idleDelaySeconds at its maximum (${maxIdleSeconds} s), the steady state 5 minutes reach; `) +
           'sent right after an idle check, so it waits a whole delay',
       },
       {
@@ -277,7 +286,20 @@ export async function continuousScenario(emulators: RunningEmulators, options: B
       rows,
       details: {
         continuous: {
-          steady: { rate: options.steadyRate, seconds: options.steadySeconds, answered: answered.length, unsynced, p50, p99, max: Math.max(...toHq), polled, signUpP99Ms: percentile(answered.map((s) => s.answeredAt - s.sentAt), 0.99) },
+          steady: {
+            rate: options.steadyRate,
+            seconds: options.steadySeconds,
+            answered: answered.length,
+            unsynced,
+            p50,
+            p99,
+            max: Math.max(...toHq),
+            polled,
+            signUpP99Ms: percentile(
+              answered.map((s) => s.answeredAt - s.sentAt),
+              0.99,
+            ),
+          },
           appTimeToHq: appMetrics.timeToHq,
           idle: { windowSeconds: options.idleWindowSeconds, counts: idle, perHour, idleDelaySeconds: maxIdleSeconds },
           single: loneMs,

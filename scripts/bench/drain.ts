@@ -192,7 +192,11 @@ export function measureAtSize(emulators: RunningEmulators, size: number, floorSi
   return pending;
 }
 
-export async function drainScenario(emulators: RunningEmulators, options: BenchOptions, progress: Progress): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
+export async function drainScenario(
+  emulators: RunningEmulators,
+  options: BenchOptions,
+  progress: Progress,
+): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
   const { floor, drain: measured, sync } = await measureAtSize(emulators, options.drain, options.drainFloor, options, progress);
   const queries = measured.cosmos.byKind['query docs'] ?? 0;
   const queryMs = queries > 0 ? (measured.cosmos.msByKind['query docs'] ?? 0) / queries : 0;
@@ -253,7 +257,11 @@ export async function drainScenario(emulators: RunningEmulators, options: BenchO
  * time and requests per customer, raw and divided by a bare floor draining the same size just
  * before it (which takes out both machine load and the emulators' own growth with backlog).
  */
-export async function scaleScenario(emulators: RunningEmulators, options: BenchOptions, progress: Progress): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
+export async function scaleScenario(
+  emulators: RunningEmulators,
+  options: BenchOptions,
+  progress: Progress,
+): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
   // Each size against a floor draining the same size: the ratio of ratios is the app's own
   // scaling, with the emulators' (Azurite's scan per queue operation) divided out.
   const small = await measureAtSize(emulators, options.scaleSmall, options.scaleSmall, options, progress);

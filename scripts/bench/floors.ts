@@ -110,7 +110,12 @@ export async function startSignUpFloorServer(config: AppConfig): Promise<{ url: 
  *
  * Expects a backlog already queued (with its channel customers) by the same seeding as the app.
  */
-export async function drainFloor(config: AppConfig, count: number, phase: Phase, timeoutMs: number): Promise<LoadResult & { cosmosRequests: number; queueRequests: number }> {
+export async function drainFloor(
+  config: AppConfig,
+  count: number,
+  phase: Phase,
+  timeoutMs: number,
+): Promise<LoadResult & { cosmosRequests: number; queueRequests: number }> {
   const stores = bareStores(config);
   const latencies: number[] = [];
   let cosmosRequests = 0;

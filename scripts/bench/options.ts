@@ -50,7 +50,10 @@ export function readOptions(argv: string[] = process.argv.slice(2), env: NodeJS.
   const flags = new Map<string, string>();
   for (const arg of argv) {
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new Error(`unknown argument ${arg} (flags: --quick, --signups=N, --drain=N, --scale-small=N, --scale-large=N, --steady-rate=N, --steady-seconds=N, --idle-window=N, --idle-minutes=N, --recovery-backlog=N, --only=a,b)`);
+    if (!match)
+      throw new Error(
+        `unknown argument ${arg} (flags: --quick, --signups=N, --drain=N, --scale-small=N, --scale-large=N, --steady-rate=N, --steady-seconds=N, --idle-window=N, --idle-minutes=N, --recovery-backlog=N, --only=a,b)`,
+      );
     flags.set(match[1], match[2] ?? 'true');
   }
   const quick = flags.get('quick') === 'true' || env.BENCH_QUICK === 'true';

@@ -25,7 +25,11 @@ const KILL_AT = 0.1;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function recoveryScenario(emulators: RunningEmulators, options: BenchOptions, progress: Progress): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
+export async function recoveryScenario(
+  emulators: RunningEmulators,
+  options: BenchOptions,
+  progress: Progress,
+): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
   // No watchdog tick during the scenario (a yearly schedule): what recovers the loop is the host
   // resuming its running orchestration from the task hub, not the timer.
   const env = benchEnv(emulators, { Sync__mode: 'continuous', Sync__schedule: '0 0 0 1 1 *' });
@@ -74,7 +78,8 @@ export async function recoveryScenario(emulators: RunningEmulators, options: Ben
     let synced = 0;
     const bound = Date.now() + Math.max(300_000, RECOVERY_TARGET_MS * 3);
     while ((synced = await count('channelCustomers', 'IS_STRING(c.accountNumber)')) < n) {
-      if (Date.now() > bound) throw new Error(`recovery: ${synced} of ${n} synchronized ${((performance.now() - restartedAt) / 1000).toFixed(0)} s after the restart`);
+      if (Date.now() > bound)
+        throw new Error(`recovery: ${synced} of ${n} synchronized ${((performance.now() - restartedAt) / 1000).toFixed(0)} s after the restart`);
       await sleep(250);
     }
     const allMs = performance.now() - restartedAt;

@@ -42,7 +42,11 @@ function viaHandler(app: BenchApp, channelId: string, expected: number) {
   };
 }
 
-export async function signUpScenario(emulators: RunningEmulators, options: BenchOptions, progress: Progress): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
+export async function signUpScenario(
+  emulators: RunningEmulators,
+  options: BenchOptions,
+  progress: Progress,
+): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
   const normal = await createBenchApp(emulators);
   const slow = await createBenchApp(emulators, { hqLatencyMs: options.hqLatencyMs });
   const floorApp = await createBenchApp(emulators);
@@ -79,7 +83,9 @@ export async function signUpScenario(emulators: RunningEmulators, options: Bench
       const tag = `(round ${round}/${ROUNDS})`;
       await run('floor', `sign-up floor: bare create+send ${tag}`, perRound, 'floor');
       await run('handler', `async sign-up via HTTP handler ${tag}`, perRound, viaHandler(normal, 'FABRIKAM', 202));
-      await run('service', `async sign-up via service ${tag}`, perRound, (i) => normal.services.customers.signUp('FABRIKAM', signUpBody(i)).then(() => undefined));
+      await run('service', `async sign-up via service ${tag}`, perRound, (i) =>
+        normal.services.customers.signUp('FABRIKAM', signUpBody(i)).then(() => undefined),
+      );
       await run('handlerSlowHq', `async sign-up, HQ +${options.hqLatencyMs} ms ${tag}`, perRound, viaHandler(slow, 'FABRIKAM', 202));
     }
     // Real time is contrast only (no target): one round each, half the count, to save time.
@@ -109,10 +115,32 @@ export async function signUpScenario(emulators: RunningEmulators, options: Bench
   });
   const rows: Row[] = [
     throughputRow(`async sign-up via HTTP handler, c=${c} (throughput)`, handler),
-    { figure: 'async sign-up via HTTP handler (p50)', value: handler.p50, unit: 'ms', floor: floor.p50, ratio: handler.p50 / floor.p50, target: '-', pass: null },
-    { figure: 'async sign-up via HTTP handler (p99)', value: handler.p99, unit: 'ms', floor: floor.p99, ratio: handler.p99 / floor.p99, target: '-', pass: null },
+    {
+      figure: 'async sign-up via HTTP handler (p50)',
+      value: handler.p50,
+      unit: 'ms',
+      floor: floor.p50,
+      ratio: handler.p50 / floor.p50,
+      target: '-',
+      pass: null,
+    },
+    {
+      figure: 'async sign-up via HTTP handler (p99)',
+      value: handler.p99,
+      unit: 'ms',
+      floor: floor.p99,
+      ratio: handler.p99 / floor.p99,
+      target: '-',
+      pass: null,
+    },
     throughputRow(`async sign-up via service, c=${c} (throughput)`, service),
-    { figure: 'async sign-up via service (p50 / p99)', value: `${service.p50.toFixed(0)} / ${service.p99.toFixed(0)} ms`, floor: `${floor.p50.toFixed(0)} / ${floor.p99.toFixed(0)} ms`, target: '-', pass: null },
+    {
+      figure: 'async sign-up via service (p50 / p99)',
+      value: `${service.p50.toFixed(0)} / ${service.p99.toFixed(0)} ms`,
+      floor: `${floor.p50.toFixed(0)} / ${floor.p99.toFixed(0)} ms`,
+      target: '-',
+      pass: null,
+    },
     {
       figure: `async sign-up, HQ +${options.hqLatencyMs} ms (p99 vs p99 without)`,
       value: slowHandler.p99,

@@ -27,7 +27,16 @@ export interface StorageProxy {
 function kindOf(service: StorageService, method: string, url: string): string {
   const pathname = url.split('?')[0];
   const last = pathname.split('/').filter(Boolean).slice(1);
-  const shape = service === 'queue' ? (last.length >= 3 ? 'message' : last[1] === 'messages' ? 'messages' : 'queue') : service === 'table' ? (last[0] ?? '').replace(/\(.*$/, '()') : 'blob';
+  const shape =
+    service === 'queue'
+      ? last.length >= 3
+        ? 'message'
+        : last[1] === 'messages'
+          ? 'messages'
+          : 'queue'
+      : service === 'table'
+        ? (last[0] ?? '').replace(/\(.*$/, '()')
+        : 'blob';
   return `${service} ${method} ${shape}`;
 }
 
@@ -48,13 +57,10 @@ export async function startStorageProxy(emulators: RunningEmulators): Promise<St
       counts.byService[service]++;
       const kind = kindOf(service, req.method ?? 'GET', req.url ?? '/');
       counts.byKind[kind] = (counts.byKind[kind] ?? 0) + 1;
-      const upstream = http.request(
-        { host: '127.0.0.1', port: ports[service], method: req.method, path: req.url, headers: req.headers, agent },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
+      const upstream = http.request({ host: '127.0.0.1', port: ports[service], method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
       upstream.on('error', (error) => {
         if (!res.headersSent) res.writeHead(502);
         res.end(String(error));

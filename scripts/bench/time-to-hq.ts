@@ -123,7 +123,11 @@ function combine(runs: LoadResult[]): LoadResult {
   return { ...summarize(latencies, elapsed), errors: runs.reduce((n, r) => n + r.errors, 0) };
 }
 
-export async function overHttpScenario(emulators: RunningEmulators, options: BenchOptions, progress: Progress): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
+export async function overHttpScenario(
+  emulators: RunningEmulators,
+  options: BenchOptions,
+  progress: Progress,
+): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
   // Scheduled mode with a yearly schedule: only the on-demand runs of this scenario synchronize,
   // and each run completes (continuous mode, the default, is measured by continuous.ts).
   const env = benchEnv(emulators, { Sync__schedule: '0 0 0 1 1 *', Sync__mode: 'scheduled' });

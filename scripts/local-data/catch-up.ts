@@ -33,7 +33,8 @@ export async function catchUpAfterHardKill(services: Pick<Services, 'channel' | 
   }
 }
 
-export const INTERRUPTED_RUN_ERROR = 'interrupted: npm start was killed during this run (its orchestration resumes, and records its end here, if Azurite kept it)';
+export const INTERRUPTED_RUN_ERROR =
+  'interrupted: npm start was killed during this run (its orchestration resumes, and records its end here, if Azurite kept it)';
 
 /**
  * A run's record lives in Cosmos, its orchestration in Azurite's tables. A kill within Azurite's

@@ -102,7 +102,7 @@ class Journal {
 
   append(entry: JournalEntry): void {
     const line = Buffer.from(`${JSON.stringify(entry)}\n`, 'utf8');
-    for (let at = 0; at < line.length; ) at += writeSync(this.fd, line, at, line.length - at);
+    for (let at = 0; at < line.length;) at += writeSync(this.fd, line, at, line.length - at);
     this.bytes += line.length;
     this.dirty = true;
   }

@@ -91,10 +91,7 @@ export function asyncOperation(overrides: Partial<AsyncOperation> = {}): AsyncOp
 }
 
 /** A staged operation as upload stages it (Uploaded), with `overrides` on top (sortKey follows createdAt). */
-export function stagedOperation(
-  operation: Partial<AsyncOperation> = {},
-  overrides: Partial<StagedOperation> & { poison?: true } = {},
-): StagedOperation {
+export function stagedOperation(operation: Partial<AsyncOperation> = {}, overrides: Partial<StagedOperation> & { poison?: true } = {}): StagedOperation {
   return { ...toStaged(asyncOperation(operation), at(0)), ...overrides };
 }
 

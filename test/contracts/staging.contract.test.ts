@@ -21,7 +21,14 @@ export function stagingContract(make: () => Promise<Staging>): void {
     staging = await make();
   });
 
-  const query = (overrides: Partial<OutstandingQuery> = {}): OutstandingQuery => ({ runId: 'run-1', group: 0, groups: 1, limit: 100, maxAttempts: 3, ...overrides });
+  const query = (overrides: Partial<OutstandingQuery> = {}): OutstandingQuery => ({
+    runId: 'run-1',
+    group: 0,
+    groups: 1,
+    limit: 100,
+    maxAttempts: 3,
+    ...overrides,
+  });
 
   test('stage stores a copy once: a second delivery of the same operation is refused with false', async () => {
     const op = stagedOperation();
@@ -112,7 +119,7 @@ export function stagingContract(make: () => Promise<Staging>): void {
     expect((await group(3)).map((op) => op.shard)).toEqual([7]);
   });
 
-  test("outstandingForCustomer: every operation of that customer that is not Completed, poison rows excluded", async () => {
+  test('outstandingForCustomer: every operation of that customer that is not Completed, poison rows excluded', async () => {
     const customerId = stagedOperation().customerId;
     const open = [
       stagedOperation({ customerId, replicationCounter: 2 }),

@@ -98,8 +98,15 @@ export function syncStatusReadModelContract(make: () => Promise<Stores>): void {
     expect(pages[0][1]).toEqual({ id, channelId, custAccountAsync, accountNumber, email, createdAt, updatedAt, operations });
   });
 
-  test("outstandingCustomers filters by channel, email (any case), account, custAccountAsync (any case), since and createdAtOrBefore", async () => {
-    const a = channelCustomer({ createdAt: at(1), updatedAt: at(5), email: 'Ada@Example.com', accountNumber: 'C000000001', replicationCounter: 2, hqAppliedCounter: 1 });
+  test('outstandingCustomers filters by channel, email (any case), account, custAccountAsync (any case), since and createdAtOrBefore', async () => {
+    const a = channelCustomer({
+      createdAt: at(1),
+      updatedAt: at(5),
+      email: 'Ada@Example.com',
+      accountNumber: 'C000000001',
+      replicationCounter: 2,
+      hqAppliedCounter: 1,
+    });
     const b = channelCustomer({ createdAt: at(2), updatedAt: at(3), channelId: 'CONTOSO', email: 'bob@example.com' });
     const c = channelCustomer({ createdAt: at(3), updatedAt: at(4), email: 'carol@example.com' });
     for (const customer of [a, b, c]) await channel.create(customer);

@@ -185,7 +185,9 @@ async function waitForAccounts(
   const deadline = since + timeoutMs;
   const services = createServices(readConfig(env));
   const timedOut = async (what: string) => {
-    const metrics = await fetch(`${host.url}/api/ops/metrics`).then((r) => r.text()).catch((e: unknown) => String(e));
+    const metrics = await fetch(`${host.url}/api/ops/metrics`)
+      .then((r) => r.text())
+      .catch((e: unknown) => String(e));
     return new Error(`${what} ${timeoutMs} ms after the restart\nmetrics: ${metrics}\nhost log:\n${tail(host.logFile)}`);
   };
   let lastMs: number;
@@ -201,10 +203,14 @@ async function waitForAccounts(
   }
   const views = new Map<string, View>();
   for (let round = 1; ; round++) {
-    await pool(locations.filter((l) => !views.has(l)), 8, async (location) => {
-      const view = await viewOf(host, location);
-      if (view) views.set(location, view);
-    });
+    await pool(
+      locations.filter((l) => !views.has(l)),
+      8,
+      async (location) => {
+        const view = await viewOf(host, location);
+        if (view) views.set(location, view);
+      },
+    );
     if (views.size === locations.length) {
       // A view that lagged the count: the last account number was seen now.
       if (round > 1) lastMs = Date.now() - since;
@@ -349,9 +355,13 @@ describe('recovery after a SIGKILL of the host process (invariant 6)', () => {
     let host = await startHost({ ...env, Hq__servicing: 'true' }, 'backlog');
     const total = 300;
     const results: Attempt[] = new Array(total);
-    await pool(Array.from({ length: total }, (_, i) => signUpBody(`pass-${i}`)), 8, async (body, i) => {
-      results[i] = await signUp(host, body);
-    });
+    await pool(
+      Array.from({ length: total }, (_, i) => signUpBody(`pass-${i}`)),
+      8,
+      async (body, i) => {
+        results[i] = await signUp(host, body);
+      },
+    );
     expect(results.every((a) => a.ok)).toBe(true);
     const locations = results.map((a) => (a as Extract<Attempt, { ok: true }>).location);
     expect((await storedState(env)).synced).toBe(0);

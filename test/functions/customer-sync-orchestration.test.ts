@@ -15,7 +15,15 @@ const orchestrator = loadAppRegistrations(path.join(__dirname, '../..'), { env: 
 
 const input: SyncRunInput = {
   trigger: 'http',
-  settings: { mode: 'scheduled', idleDelaySeconds: 10, schedule: '0 */5 * * * *', batchSize: 50, maxParallelBatches: 3, maxAttempts: 3, maxMessagesPerRun: 1000 },
+  settings: {
+    mode: 'scheduled',
+    idleDelaySeconds: 10,
+    schedule: '0 */5 * * * *',
+    batchSize: 50,
+    maxParallelBatches: 3,
+    maxAttempts: 3,
+    maxMessagesPerRun: 1000,
+  },
 };
 const CALL = 0;
 const CALL_WITH_RETRY = 1;
@@ -76,7 +84,9 @@ test('a run records itself, uploads, fans out one batch per customer group, and 
   const round1 = await instance.run();
   const fanOut = (instance.result.actions as Action[][]).flat().find((a) => a.actionType === WHEN_ALL)!;
   expect(fanOut.compoundActions).toHaveLength(3);
-  expect(round1.map((a) => a.input)).toEqual([0, 1, 2].map((group) => ({ runId: record.input && (record.input as { id: string }).id, group, groups: 3, batchSize: 50 })));
+  expect(round1.map((a) => a.input)).toEqual(
+    [0, 1, 2].map((group) => ({ runId: record.input && (record.input as { id: string }).id, group, groups: 3, batchSize: 50 })),
+  );
   expect(round1.every((a) => a.actionType === CALL_WITH_RETRY && a.functionName === 'synchronizeBatch')).toBe(true);
 
   instance.complete(round1, [counts(3), counts(4), counts(0)]);

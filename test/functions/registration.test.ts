@@ -46,6 +46,8 @@ describe('what the Functions host would index', () => {
 
   test('a bad setting stops start-up with a message naming it', () => {
     expect(() => loadAppRegistrations(APP_ROOT, { env: { ...sample, Sync__batchSize: 'lots' } })).toThrow(/Sync__batchSize/);
-    expect(() => loadAppRegistrations(APP_ROOT, { env: { ...sample, Channels__BAD__functionalityProfile: '' , Channels__BAD__name: 'x'} })).toThrow(/Channels__BAD__functionalityProfile/);
+    expect(() => loadAppRegistrations(APP_ROOT, { env: { ...sample, Channels__BAD__functionalityProfile: '', Channels__BAD__name: 'x' } })).toThrow(
+      /Channels__BAD__functionalityProfile/,
+    );
   });
 });

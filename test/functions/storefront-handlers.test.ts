@@ -47,9 +47,21 @@ function api(services: Services) {
     get: (channelId: string, customerId: string) =>
       call(getCustomerHandler(customers), { method: 'GET', path: `/api/channels/${channelId}/customers/${customerId}`, params: { channelId, customerId } }),
     edit: (channelId: string, customerId: string, body: unknown, headers?: Record<string, string>) =>
-      call(editCustomerHandler(customers), { method: 'PATCH', path: `/api/channels/${channelId}/customers/${customerId}`, params: { channelId, customerId }, body: body as object, headers }),
+      call(editCustomerHandler(customers), {
+        method: 'PATCH',
+        path: `/api/channels/${channelId}/customers/${customerId}`,
+        params: { channelId, customerId },
+        body: body as object,
+        headers,
+      }),
     addAddress: (channelId: string, customerId: string, body: unknown, headers?: Record<string, string>) =>
-      call(addAddressHandler(customers), { method: 'POST', path: `/api/channels/${channelId}/customers/${customerId}/addresses`, params: { channelId, customerId }, body: body as object, headers }),
+      call(addAddressHandler(customers), {
+        method: 'POST',
+        path: `/api/channels/${channelId}/customers/${customerId}/addresses`,
+        params: { channelId, customerId },
+        body: body as object,
+        headers,
+      }),
   };
 }
 
@@ -191,7 +203,11 @@ describe('edits and addresses', () => {
   test('real-time edits answer 503 while HQ is servicing', async () => {
     const up = await createTestApp(emulators);
     const { body: customer } = await api(up.services).signUp('CONTOSO', signUpBody(23));
-    const { services } = await createTestApp(emulators, { Hq__servicing: 'true', CosmosDb__hqDatabase: up.env.CosmosDb__hqDatabase, CosmosDb__channelDatabase: up.env.CosmosDb__channelDatabase });
+    const { services } = await createTestApp(emulators, {
+      Hq__servicing: 'true',
+      CosmosDb__hqDatabase: up.env.CosmosDb__hqDatabase,
+      CosmosDb__channelDatabase: up.env.CosmosDb__channelDatabase,
+    });
     const response = await api(services).edit('CONTOSO', customer.customerId, { firstName: 'Down' });
     expect(response.status).toBe(503);
     expect((await services.hq.getCustomer(customer.customerId))?.firstName).toBe('First23');

@@ -241,11 +241,18 @@ export function snapshotMain(cli: Extract<BicepCli, { found: true }>, name: stri
     const r = run(
       cli,
       [
-        'snapshot', paramFile, '--mode', 'overwrite',
-        '--tenant-id', '00000000-0000-0000-0000-000000000000',
-        '--subscription-id', '00000000-0000-0000-0000-000000000000',
-        '--location', String(parameters.location ?? 'westeurope'),
-        '--deployment-name', name,
+        'snapshot',
+        paramFile,
+        '--mode',
+        'overwrite',
+        '--tenant-id',
+        '00000000-0000-0000-0000-000000000000',
+        '--subscription-id',
+        '00000000-0000-0000-0000-000000000000',
+        '--location',
+        String(parameters.location ?? 'westeurope'),
+        '--deployment-name',
+        name,
       ],
       dir,
     );

@@ -33,7 +33,8 @@ jest.setTimeout(300_000);
 const cli = findBicepCli();
 const snapshots = cli.found && hasSnapshot(cli);
 if (!cli.found) console.warn(`test/infra/bicep.test.ts: SKIPPED, ${cli.reason}`);
-else if (!snapshots) console.warn(`test/infra/bicep.test.ts: snapshot tests SKIPPED, Bicep ${cli.version} (${cli.path}) has no \`snapshot\` command (0.36 or later has)`);
+else if (!snapshots)
+  console.warn(`test/infra/bicep.test.ts: snapshot tests SKIPPED, Bicep ${cli.version} (${cli.path}) has no \`snapshot\` command (0.36 or later has)`);
 
 const describeWithCli = cli.found ? describe : describe.skip;
 const describeWithSnapshot = snapshots ? describe : describe.skip;
@@ -50,8 +51,8 @@ const format = (diagnostics: Diagnostic[]): string[] => diagnostics.map((d) => `
 const problems = (diagnostics: Diagnostic[]): string[] => format(diagnostics.filter((d) => d.level === 'error' || d.level === 'warning'));
 
 const hostJson = JSON.parse(readFileSync(path.join(ROOT, 'host.json'), 'utf8')) as { extensions: { durableTask: { hubName: string } } };
-const sampleStores = (JSON.parse(readFileSync(path.join(INFRA, 'main.parameters.json'), 'utf8')) as { parameters: { stores: { value: unknown[] } } })
-  .parameters.stores.value;
+const sampleStores = (JSON.parse(readFileSync(path.join(INFRA, 'main.parameters.json'), 'utf8')) as { parameters: { stores: { value: unknown[] } } }).parameters
+  .stores.value;
 
 function parametersFor(durableBackend: string): Record<string, unknown> {
   return { environmentName: 'ci', location: 'westeurope', stores: sampleStores, durableBackend };
@@ -89,7 +90,7 @@ describeWithCli(`Bicep CLI${cli.found ? ` ${cli.version} (${cli.source})` : ''}`
     const dir = mkdtempSync(path.join(os.tmpdir(), 'infra-lint-probe-'));
     try {
       const probe = path.join(dir, 'probe.bicep');
-      writeFileSync(probe, "param unused string\nparam bag object\noutput bagKeys array = items(bag)\n");
+      writeFileSync(probe, 'param unused string\nparam bag object\noutput bagKeys array = items(bag)\n');
       const rules = lintWithInfraConfig(bicep, probe).diagnostics.map((d) => d.ruleId);
       expect(rules).toEqual(expect.arrayContaining(['no-unused-params', 'use-user-defined-types']));
     } finally {
@@ -139,7 +140,7 @@ describeWithCli(`Bicep CLI${cli.found ? ` ${cli.version} (${cli.source})` : ''}`
       });
     });
 
-    test('durableTaskScheduler: the task hub is host.json\'s hub, and the app\'s identity is Durable Task Data Contributor on it', () => {
+    test("durableTaskScheduler: the task hub is host.json's hub, and the app's identity is Durable Task Data Contributor on it", () => {
       const resources = scheduler();
       const schedulerResource = one(resources, 'Microsoft.DurableTask/schedulers');
       expect(schedulerResource.properties).toEqual({ ipAllowlist: ['0.0.0.0/0'], sku: { name: 'Consumption' } });
@@ -156,7 +157,11 @@ describeWithCli(`Bicep CLI${cli.found ? ` ${cli.version} (${cli.source})` : ''}`
       const resources = scheduler();
       const settings = appSettings(resources);
       const storageSettings = appSettings(storage());
-      expect(Object.keys(settings).filter((k) => !(k in storageSettings)).sort()).toEqual(DTS_SETTINGS);
+      expect(
+        Object.keys(settings)
+          .filter((k) => !(k in storageSettings))
+          .sort(),
+      ).toEqual(DTS_SETTINGS);
       expect(settings).toMatchObject({
         AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged',
         AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING',

@@ -165,7 +165,9 @@ function checkSettingDrift(
   for (const pattern of [...discovered.grouped].sort()) {
     const general = pattern.replace(/\{[A-Za-z]+\}/g, '{id}');
     if (!declared.patterns.has(general)) {
-      problems.push(`grouped setting ${pattern} is read by the code but the stores generator in app-settings.bicep does not emit '${general.replace('{id}', '${store.id}')}'`);
+      problems.push(
+        `grouped setting ${pattern} is read by the code but the stores generator in app-settings.bicep does not emit '${general.replace('{id}', '${store.id}')}'`,
+      );
     }
   }
   if (settingsSource !== undefined) {
@@ -403,7 +405,9 @@ describe('infra drift', () => {
         return readConfig(env);
       };
       expect(checkSettingDrift(discoverSettings(withNewChannelSetting), appSettingsBicep)).toEqual([
-        expect.stringContaining("Channels__{channelId}__region is read by the code but the stores generator in app-settings.bicep does not emit 'Channels__${store.id}__region'"),
+        expect.stringContaining(
+          "Channels__{channelId}__region is read by the code but the stores generator in app-settings.bicep does not emit 'Channels__${store.id}__region'",
+        ),
       ]);
     });
 
@@ -420,9 +424,7 @@ describe('infra drift', () => {
 
     it('reports a new grouped family the test does not seed', () => {
       const source = `${settingsSource}\nread.groupKeys('Regions');`;
-      expect(checkSettingDrift(discovered, appSettingsBicep, ABSENT_IN_AZURE, source)).toEqual([
-        expect.stringContaining('group Regions__*'),
-      ]);
+      expect(checkSettingDrift(discovered, appSettingsBicep, ABSENT_IN_AZURE, source)).toEqual([expect.stringContaining('group Regions__*')]);
     });
 
     it('the allow-listed settings are not set in infra, so comments do not count as declarations', () => {
@@ -442,9 +444,7 @@ describe('infra drift', () => {
       const added = { ...CONTAINERS, outbox: { database: 'channel', id: 'outbox', partitionKey: '/channelId', purpose: 'test' } } as const;
       expect(checkContainerDrift(added, cosmosBicep)).toEqual([expect.stringContaining('container channel/outbox')]);
       const changed = { ...CONTAINERS, hqOperations: { ...CONTAINERS.hqOperations, partitionKey: '/channelId' } };
-      expect(checkContainerDrift(changed, cosmosBicep)).toEqual([
-        'container hq/asyncOperations: partition key /channelId in the code, /customerId in infra',
-      ]);
+      expect(checkContainerDrift(changed, cosmosBicep)).toEqual(['container hq/asyncOperations: partition key /channelId in the code, /customerId in infra']);
       const { hqSyncRuns: _dropped, ...removed } = CONTAINERS;
       expect(checkContainerDrift(removed, cosmosBicep)).toEqual(['container hq/syncRuns is declared in infra but not in CONTAINERS']);
     });
@@ -464,9 +464,7 @@ describe('infra drift', () => {
 
     it('reports a queue added to the code only', () => {
       const expected = [...queueNames('async-customer-operations'), 'async-customer-operations-archive'];
-      expect(checkQueueDrift(expected, storageBicep, mainBicep)).toEqual([
-        expect.stringContaining('queue async-customer-operations-archive'),
-      ]);
+      expect(checkQueueDrift(expected, storageBicep, mainBicep)).toEqual([expect.stringContaining('queue async-customer-operations-archive')]);
     });
   });
 
@@ -565,8 +563,7 @@ const describeCompiled = compiled ? describe : describe.skip;
 function sampleParameters(): Record<string, unknown> {
   const azd: Record<string, string> = { AZURE_ENV_NAME: 'ci', AZURE_LOCATION: 'westeurope', AZURE_PRINCIPAL_ID: '' };
   const parameters = JSON.parse(infraFile('main.parameters.json')).parameters as Record<string, { value: unknown }>;
-  const substitute = (value: unknown): unknown =>
-    typeof value === 'string' ? value.replace(/\$\{(\w+)\}/g, (_m, name: string) => azd[name] ?? '') : value;
+  const substitute = (value: unknown): unknown => (typeof value === 'string' ? value.replace(/\$\{(\w+)\}/g, (_m, name: string) => azd[name] ?? '') : value);
   return Object.fromEntries(Object.entries(parameters).map(([name, p]) => [name, substitute(p.value)]));
 }
 
@@ -577,7 +574,7 @@ describeCompiled('infra drift, compiled (Bicep CLI)', () => {
   const ofType = (type: string) => resources().filter((r) => r.type === type);
   const deployedSettings = (): Record<string, string> => ofType('Microsoft.Web/sites/config')[0].properties as Record<string, string>;
 
-  it('the compiled template has the code\'s database and queue name defaults', () => {
+  it("the compiled template has the code's database and queue name defaults", () => {
     const template = buildMain(bicep).template!;
     const config = readConfig(VALID_ENV);
     expect(template.parameters.cosmosHqDatabaseName.defaultValue).toBe(config.cosmos.hqDatabase);
@@ -614,7 +611,11 @@ describeCompiled('infra drift, compiled (Bicep CLI)', () => {
       const resource = (r.properties as { resource: { partitionKey: { paths: string[] } } }).resource;
       return `${databases[database] ?? database}/${id} ${resource.partitionKey.paths.join(',')}`;
     });
-    expect(deployed.sort()).toEqual(Object.values(CONTAINERS).map((c) => `${c.database}/${c.id} ${c.partitionKey}`).sort());
+    expect(deployed.sort()).toEqual(
+      Object.values(CONTAINERS)
+        .map((c) => `${c.database}/${c.id} ${c.partitionKey}`)
+        .sort(),
+    );
   });
 
   it('the deployed queues are queueNames()', () => {
@@ -622,7 +623,7 @@ describeCompiled('infra drift, compiled (Bicep CLI)', () => {
     expect(deployed.sort()).toEqual(queueNames(readConfig(VALID_ENV).asyncQueue.name).sort());
   });
 
-  it('the durable task hub of infra is host.json\'s', () => {
+  it("the durable task hub of infra is host.json's", () => {
     const hostJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'host.json'), 'utf8'));
     const outputs = snapshotMain(bicep, 'main-parameters', sampleParameters()).outputs;
     const hub = outputs.DURABLE_TASK_HUB_NAME as { value?: unknown } | string;

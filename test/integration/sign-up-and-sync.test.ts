@@ -5,9 +5,7 @@ const emulators = useEmulators();
 describe('sign-up and sync against Azurite and the Cosmos server', () => {
   test('50 async sign-ups on FABRIKAM become 50 HQ customers with distinct account numbers', async () => {
     const { services } = await createTestApp(emulators);
-    const accepted = await Promise.all(
-      Array.from({ length: 50 }, async (_, i) => (await services.customers.signUp('FABRIKAM', signUpBody(i))).customer),
-    );
+    const accepted = await Promise.all(Array.from({ length: 50 }, async (_, i) => (await services.customers.signUp('FABRIKAM', signUpBody(i))).customer));
     for (const customer of accepted) {
       expect(customer).toMatchObject({ accountNumber: null, mode: 'async', syncStatus: 'Pending' });
       expect(customer.custAccountAsync).toMatch(/^[0-9a-f-]{36}$/);

@@ -65,11 +65,14 @@ beforeAll(async () => {
   failed = await fixture(failing.operations[0].operationId);
   staleEtag = failed.etag;
   // A real Save makes the etag above stale (and is the only write this file makes on purpose).
-  const saved = await call(saveSyncStatusHandler(() => app.services), request('PATCH', `customer-sync-status/${failed.operationId}`, {
-    params: { operationId: failed.operationId },
-    headers: { 'if-match': staleEtag },
-    body: JSON.stringify({ payload: { middleName: 'Saved' } }),
-  }));
+  const saved = await call(
+    saveSyncStatusHandler(() => app.services),
+    request('PATCH', `customer-sync-status/${failed.operationId}`, {
+      params: { operationId: failed.operationId },
+      headers: { 'if-match': staleEtag },
+      body: JSON.stringify({ payload: { middleName: 'Saved' } }),
+    }),
+  );
   expect(saved.status).toBe(200);
   failed = await fixture(failed.operationId);
   expect(failed.etag).not.toBe(staleEtag);
@@ -98,7 +101,10 @@ function request(method: string, route: string, init: Init = {}): HttpRequest {
   const headers: Record<string, string> = { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers };
   // The raw query string rides in the URL, as the host receives it: a `query` record could not
   // carry a parameter given twice. Route params keep what the URL cannot (lone surrogates).
-  const path = route.split('/').map((p) => encodeURIComponent(p.toWellFormed())).join('/');
+  const path = route
+    .split('/')
+    .map((p) => encodeURIComponent(p.toWellFormed()))
+    .join('/');
   return new HttpRequest({
     url: `http://localhost:7071/api/ops/${path}${init.query ? `?${init.query}` : ''}`,
     method,
@@ -132,7 +138,8 @@ function expectProblem(route: string, answer: Answer, what: string) {
 
 const services = () => app.services;
 const list = (query: string) => call(listSyncStatusHandler(services), request('GET', 'customer-sync-status', { query }));
-const detail = (operationId: string) => call(getSyncStatusHandler(services), request('GET', `customer-sync-status/${operationId}`, { params: { operationId } }));
+const detail = (operationId: string) =>
+  call(getSyncStatusHandler(services), request('GET', `customer-sync-status/${operationId}`, { params: { operationId } }));
 const save = (operationId: string, body: string, headers: Record<string, string>) =>
   call(saveSyncStatusHandler(services), request('PATCH', `customer-sync-status/${operationId}`, { params: { operationId }, headers, body }));
 const synchronize = (operationId: string, running = false) =>
@@ -147,8 +154,27 @@ const runNow = (query: string) => call(runSyncHandler(services), request('POST',
 // ---------- arbitraries ----------
 
 const odd = fc.constantFrom(
-  '\uD800', 'a\uDC00b', 'x\u0000y', '\u0007', '\u202Eevil', '👩‍👩‍👧‍👦', 'é'.normalize('NFD'), ' ', '', '\t\n', '\uFEFF', '\u00A0',
-  '../../etc/passwd', '..\\..\\win.ini', '%2F..%2F', "' OR 1=1 --", '<script>', '{"$where":1}', 'x'.repeat(300), 'poison-', 'C000000001',
+  '\uD800',
+  'a\uDC00b',
+  'x\u0000y',
+  '\u0007',
+  '\u202Eevil',
+  '👩‍👩‍👧‍👦',
+  'é'.normalize('NFD'),
+  ' ',
+  '',
+  '\t\n',
+  '\uFEFF',
+  '\u00A0',
+  '../../etc/passwd',
+  '..\\..\\win.ini',
+  '%2F..%2F',
+  "' OR 1=1 --",
+  '<script>',
+  '{"$where":1}',
+  'x'.repeat(300),
+  'poison-',
+  'C000000001',
 );
 const text = fc.oneof(odd, fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 30 }));
 const qs = (pairs: [string, string][]) => new URLSearchParams(pairs).toString();
@@ -159,23 +185,25 @@ const wire = (s: string) => new URLSearchParams([['v', s]]).get('v')!;
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
 const realToken = b64(JSON.stringify({ after: '2026-11-21T10:00:00.000Z|0f021667-e991-4c6d-84cd-c7a782fc4dc6' }));
-const badToken = fc.oneof(
-  fc.uint8Array({ minLength: 1, maxLength: 60 }).map((bytes) => Buffer.from(bytes).toString('base64url')),
-  fc.jsonValue({ maxDepth: 2 }).map((v) => b64(JSON.stringify(v))),
-  fc.string({ maxLength: 20 }).map((after) => b64(JSON.stringify({ after }))),
-  fc.constantFrom(
-    b64(JSON.stringify({ after: 42 })),
-    b64(JSON.stringify({ before: '2026-11-21T10:00:00.000Z|x' })),
-    b64(JSON.stringify({ after: '2026-11-21T10:00:00.000Z|x\' OR 1=1' })),
-    b64('{"after":'),
-    realToken.slice(0, 20), // truncated
-    Buffer.from(JSON.stringify({ after: '2026-11-21T10:00:00.000Z|ab+/' })).toString('base64'), // standard base64, padding
-    'A'.repeat(501), // over the length limit
-    'A'.repeat(100_000), // huge
-    '',
-    '%%%',
-  ),
-).filter((t) => !/^[A-Za-z0-9_-]+$/.test(t) || !/^\d{4}-\d\d-\d\dT[^|]+\|[A-Za-z0-9-]{1,100}$/.test(decodedAfter(t)));
+const badToken = fc
+  .oneof(
+    fc.uint8Array({ minLength: 1, maxLength: 60 }).map((bytes) => Buffer.from(bytes).toString('base64url')),
+    fc.jsonValue({ maxDepth: 2 }).map((v) => b64(JSON.stringify(v))),
+    fc.string({ maxLength: 20 }).map((after) => b64(JSON.stringify({ after }))),
+    fc.constantFrom(
+      b64(JSON.stringify({ after: 42 })),
+      b64(JSON.stringify({ before: '2026-11-21T10:00:00.000Z|x' })),
+      b64(JSON.stringify({ after: "2026-11-21T10:00:00.000Z|x' OR 1=1" })),
+      b64('{"after":'),
+      realToken.slice(0, 20), // truncated
+      Buffer.from(JSON.stringify({ after: '2026-11-21T10:00:00.000Z|ab+/' })).toString('base64'), // standard base64, padding
+      'A'.repeat(501), // over the length limit
+      'A'.repeat(100_000), // huge
+      '',
+      '%%%',
+    ),
+  )
+  .filter((t) => !/^[A-Za-z0-9_-]+$/.test(t) || !/^\d{4}-\d\d-\d\dT[^|]+\|[A-Za-z0-9-]{1,100}$/.test(decodedAfter(t)));
 
 function decodedAfter(token: string): string {
   try {
@@ -196,18 +224,40 @@ const badLimit = (max: number) =>
 
 /** One parameter that makes the list's query invalid, whatever else it carries. */
 const badListPart: fc.Arbitrary<[string, string][]> = fc.oneof(
-  text.map((name) => wire(name)).filter((n) => !KNOWN.includes(n) && n !== 'code').map((name): [string, string][] => [[name, '1']]),
-  fc.constantFrom(...['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'Status', 'STATUS', 'status ', 'limit[]', 'filter.status']).map((n): [string, string][] => [[n, 'Failed']]),
-  fc.constantFrom<[string, string]>(['status', 'Failed'], ['entity', 'Customer'], ['limit', '5'], ['channelId', 'FABRIKAM'], ['since', '2026-01-01T00:00:00Z']).map((p): [string, string][] => [p, p]),
+  text
+    .map((name) => wire(name))
+    .filter((n) => !KNOWN.includes(n) && n !== 'code')
+    .map((name): [string, string][] => [[name, '1']]),
+  fc
+    .constantFrom(...['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'Status', 'STATUS', 'status ', 'limit[]', 'filter.status'])
+    .map((n): [string, string][] => [[n, 'Failed']]),
+  fc
+    .constantFrom<[string, string]>(['status', 'Failed'], ['entity', 'Customer'], ['limit', '5'], ['channelId', 'FABRIKAM'], ['since', '2026-01-01T00:00:00Z'])
+    .map((p): [string, string][] => [p, p]),
   text.filter((s) => !(STATUSES as readonly string[]).includes(wire(s))).map((v): [string, string][] => [['status', v]]),
   fc.constantFrom('failed', 'FAILED', 'Failed ', 'Completed,Failed').map((v): [string, string][] => [['status', v]]),
   text.filter((s) => !(ENTITIES as readonly string[]).includes(wire(s))).map((v): [string, string][] => [['entity', v]]),
   text.filter((s) => !/^[A-Za-z0-9_]{1,50}$/.test(wire(s))).map((v): [string, string][] => [['channelId', v]]),
   fc.constant<[string, string][]>([['channelId', 'A'.repeat(51)]]),
   text.filter((s) => !/^[A-Za-z0-9_-]{1,20}$/.test(wire(s))).map((v): [string, string][] => [['customerAccount', v]]),
-  text.filter((s) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(wire(s))).map((v): [string, string][] => [['custAccountAsync', v]]),
+  text
+    .filter((s) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(wire(s)))
+    .map((v): [string, string][] => [['custAccountAsync', v]]),
   fc.constantFrom('', 'a', '  a  ', `${'p'.repeat(250)}@example.com`).map((v): [string, string][] => [['email', v]]),
-  fc.oneof(text, fc.constantFrom('2026-02-30T10:00:00Z', '2026-13-01T00:00:00Z', '2026-01-01', '2026-01-01T25:00:00Z', '2026-01-01T00:00:00+99:99', 'now', '1700000000', '-1'))
+  fc
+    .oneof(
+      text,
+      fc.constantFrom(
+        '2026-02-30T10:00:00Z',
+        '2026-13-01T00:00:00Z',
+        '2026-01-01',
+        '2026-01-01T25:00:00Z',
+        '2026-01-01T00:00:00+99:99',
+        'now',
+        '1700000000',
+        '-1',
+      ),
+    )
     .filter((s) => !isDatetime(wire(s)))
     .map((v): [string, string][] => [['since', v]]),
   badLimit(200).map((v): [string, string][] => [['limit', v]]),
@@ -221,19 +271,43 @@ const validListPart = fc.subarray<[string, string]>([
   ['code', 'the-function-key'],
 ]);
 const badListQuery = fc.oneof(
-  { weight: 9, arbitrary: fc.tuple(validListPart, badListPart).chain(([valid, bad]) => fc.shuffledSubarray([...valid, ...bad], { minLength: valid.length + bad.length }).map(qs)) },
+  {
+    weight: 9,
+    arbitrary: fc
+      .tuple(validListPart, badListPart)
+      .chain(([valid, bad]) => fc.shuffledSubarray([...valid, ...bad], { minLength: valid.length + bad.length }).map(qs)),
+  },
   // Raw query strings a client might send that URLSearchParams would never produce.
-  { weight: 1, arbitrary: fc.constantFrom('status', 'status=%FF', 'limit=%', '=', '&&=&', 'limit=1&limit', '%00=1', 'continuationToken=%ZZ', 'since=2026-01-01T00:00:00Z%00') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'status',
+      'status=%FF',
+      'limit=%',
+      '=',
+      '&&=&',
+      'limit=1&limit',
+      '%00=1',
+      'continuationToken=%ZZ',
+      'since=2026-01-01T00:00:00Z%00',
+    ),
+  },
 );
 
 /** Runs takes only `limit`; starting a run takes nothing: any parameter but `code` is refused. */
 const badRunsQuery = fc.oneof(
   badLimit(100).map((v) => qs([['limit', v]])),
   fc.constantFrom('limit=5&limit=5', 'limit=abc&code=k', 'Limit=5', 'top=5', 'limit=5&x=1', 'limit'),
-  text.map(wire).filter((n) => n !== 'limit' && n !== 'code').map((n) => qs([[n, '1']])),
+  text
+    .map(wire)
+    .filter((n) => n !== 'limit' && n !== 'code')
+    .map((n) => qs([[n, '1']])),
 );
 const badRunQuery = fc.oneof(
-  text.map(wire).filter((n) => n !== 'code').map((n) => qs([[n, '1']])),
+  text
+    .map(wire)
+    .filter((n) => n !== 'code')
+    .map((n) => qs([[n, '1']])),
   fc.constantFrom('force=true', 'instanceId=customerSync', 'limit=-1', 'limit=1e9', 'code=k&wait=1', 'trigger=timer&trigger=http'),
 );
 
@@ -270,30 +344,81 @@ function refusedSave(raw: string): boolean {
   return !saveSchema.safeParse({ payload: merged }).success;
 }
 
-const value = fc.oneof(odd, fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 2 }));
+const value = fc.oneof(
+  odd,
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.object({ maxDepth: 2 }),
+);
 const nested = (levels: number) => JSON.stringify(Array.from({ length: levels }).reduce<unknown>((inner) => ({ payload: inner }), { firstName: 'Deep' }));
 const badSaveBody = fc
   .oneof(
     // A payload field with a wrong value, or a field the payload does not have (mass assignment).
     fc
       .record({
-        field: fc.constantFrom('firstName', 'lastName', 'email', 'phone', 'language', 'customerType', 'middleName', 'title', 'organizationName',
-          'accountNumber', 'status', 'attempts', 'onlineOperationCompleted', 'custAccountAsync', 'replicationCounter', 'addressId', '__proto__'),
+        field: fc.constantFrom(
+          'firstName',
+          'lastName',
+          'email',
+          'phone',
+          'language',
+          'customerType',
+          'middleName',
+          'title',
+          'organizationName',
+          'accountNumber',
+          'status',
+          'attempts',
+          'onlineOperationCompleted',
+          'custAccountAsync',
+          'replicationCounter',
+          'addressId',
+          '__proto__',
+        ),
         v: value,
       })
       .map(({ field, v }) => JSON.stringify({ payload: { [field]: v } })),
     // Fields beside the payload: the row's own state is not the operator's to write.
     fc
-      .record({ field: fc.constantFrom('status', 'attempts', 'accountNumber', 'onlineOperationCompleted', 'customerAccount', 'lastError', 'etag', 'id'), v: value })
+      .record({
+        field: fc.constantFrom('status', 'attempts', 'accountNumber', 'onlineOperationCompleted', 'customerAccount', 'lastError', 'etag', 'id'),
+        v: value,
+      })
       .map(({ field, v }) => JSON.stringify({ payload: { firstName: 'Anne' }, [field]: v })),
-    fc.string().filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }),
+    fc.string().filter((s) => {
+      try {
+        JSON.parse(s);
+        return false;
+      } catch {
+        return true;
+      }
+    }),
     fc.constantFrom(
-      '', '[]', 'null', '1', '"x"', 'true', '{', '{"payload":', '{"payload":{}', '{}', '{"payload":null}', '{"payload":[]}', '{"payload":"x"}',
-      '{"payload":{"firstName":"\\ud800"}}', '{"payload":{"firstName":"a\\u0000b"}}', '{"payload":{"email":"\\u202e@x.y"}}',
+      '',
+      '[]',
+      'null',
+      '1',
+      '"x"',
+      'true',
+      '{',
+      '{"payload":',
+      '{"payload":{}',
+      '{}',
+      '{"payload":null}',
+      '{"payload":[]}',
+      '{"payload":"x"}',
+      '{"payload":{"firstName":"\\ud800"}}',
+      '{"payload":{"firstName":"a\\u0000b"}}',
+      '{"payload":{"email":"\\u202e@x.y"}}',
       '{"payload":{"firstName":"Anne"},"payload":{"status":"Completed"}}', // duplicate key: the last one counts
       '{"payload":{"__proto__":{"status":"Completed"}}}',
       '{"payload":{"constructor":{"prototype":{"status":"Completed"}}}}',
-      nested(9), nested(200),
+      nested(9),
+      nested(200),
       JSON.stringify({ payload: { firstName: 'x'.repeat(40 * 1024) } }), // over 32 KB: 413
       JSON.stringify({ payload: { firstName: 'x'.repeat(70 * 1024) } }), // over 64 KB
       JSON.stringify({ payload: { lastName: 'é'.repeat(20 * 1024) } }), // 40 KB in UTF-8, 20 K characters
@@ -351,7 +476,12 @@ test('detail, Save and Synchronize refuse unknown or malformed operation ids and
       expect(await etags()).toEqual(target);
 
       // Rows Save and Synchronize must refuse whatever is sent: Completed, poison, still in the channel.
-      const [rowId, rowEtag] = [[completed.operationId, completed.etag], [poison, '"x"'], [pendingInChannel, '"x"'], [failed.operationId, failed.etag]][which];
+      const [rowId, rowEtag] = [
+        [completed.operationId, completed.etag],
+        [poison, '"x"'],
+        [pendingInChannel, '"x"'],
+        [failed.operationId, failed.etag],
+      ][which];
       expectProblem('PATCH Completed/poison/Pending row', await save(rowId, which === 3 ? body : valid, { 'if-match': rowEtag }), rowId);
       if (which < 3) expectProblem('POST synchronize poison/Pending/while running', await synchronize(rowId, which === 0), rowId);
       else expectProblem('POST synchronize poison/Pending/while running', await synchronize(rowId, true), rowId);
@@ -388,7 +518,10 @@ test('metrics and config take no parameters: an odd query string changes nothing
   const before = await footprint(app);
   await fc.assert(
     fc.asyncProperty(badListQuery, async (query) => {
-      for (const [name, handler] of [['metrics', metricsHandler(services)], ['config', configHandler(services)]] as const) {
+      for (const [name, handler] of [
+        ['metrics', metricsHandler(services)],
+        ['config', configHandler(services)],
+      ] as const) {
         const answer = await call(handler, request('GET', name, { query }));
         cases[`GET ${name} (odd query, 200)`] = (cases[`GET ${name} (odd query, 200)`] ?? 0) + 1;
         expect({ name, query, status: answer.status }).toEqual({ name, query, status: 200 });
@@ -415,7 +548,10 @@ test('regression: Save refuses a "__proto__" payload key instead of saving an un
   const target = await etags();
   for (const body of ['{"payload":{"__proto__":{"status":"Completed"}}}', '{"payload":{"__proto__":{"firstName":"Eve"},"firstName":"Anne"}}']) {
     const answer = await save(failed.operationId, body, { 'if-match': failed.etag });
-    expect(answer.body).toMatchObject({ status: 400, errors: expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining('/payload') })]) });
+    expect(answer.body).toMatchObject({
+      status: 400,
+      errors: expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining('/payload') })]),
+    });
   }
   expect(await etags()).toEqual(target);
 });

@@ -34,28 +34,80 @@ function invalidFor(schema: { safeParse(v: unknown): { success: boolean } }) {
 }
 
 const odd = fc.constantFrom(
-  '\uD800', 'a\uDC00b', 'x\u0000y', '\u0007', '\u202Eevil', '👩‍👩‍👧‍👦', 'é'.normalize('NFD'), ' ', '', '\t\n',
-  '../../etc', '%2F', "' OR 1=1 --", '<script>', 'C000000001', 'x'.repeat(300), '{"$where":1}', '\uFEFF',
+  '\uD800',
+  'a\uDC00b',
+  'x\u0000y',
+  '\u0007',
+  '\u202Eevil',
+  '👩‍👩‍👧‍👦',
+  'é'.normalize('NFD'),
+  ' ',
+  '',
+  '\t\n',
+  '../../etc',
+  '%2F',
+  "' OR 1=1 --",
+  '<script>',
+  'C000000001',
+  'x'.repeat(300),
+  '{"$where":1}',
+  '\uFEFF',
 );
-const value = fc.oneof(odd, fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 2 }));
+const value = fc.oneof(
+  odd,
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.object({ maxDepth: 2 }),
+);
 const badBody = fc.oneof(
   // Valid shape with one field broken, or an unknown field added (no mass assignment).
-  fc.record({ field: fc.constantFrom('externalIdentity', 'firstName', 'lastName', 'email', 'phone', 'language', 'customerType', 'addresses', 'accountNumber', 'status', 'custAccountAsync'), v: value }).map(({ field, v }) =>
-    JSON.stringify({ ...signUpBody('f'), [field]: v }),
-  ).filter(invalidFor(signUpSchema)),
-  fc.string().filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }),
+  fc
+    .record({
+      field: fc.constantFrom(
+        'externalIdentity',
+        'firstName',
+        'lastName',
+        'email',
+        'phone',
+        'language',
+        'customerType',
+        'addresses',
+        'accountNumber',
+        'status',
+        'custAccountAsync',
+      ),
+      v: value,
+    })
+    .map(({ field, v }) => JSON.stringify({ ...signUpBody('f'), [field]: v }))
+    .filter(invalidFor(signUpSchema)),
+  fc.string().filter((s) => {
+    try {
+      JSON.parse(s);
+      return false;
+    } catch {
+      return true;
+    }
+  }),
   fc.constantFrom('[]', 'null', '1', '"x"', 'true', '{', '{"a":', JSON.stringify({ a: { b: { c: { d: { e: { f: { g: { h: { i: { j: 1 } } } } } } } } } })),
   fc.constant(JSON.stringify({ ...signUpBody('big'), firstName: 'x'.repeat(70 * 1024) })),
   fc.constant('{"firstName":"' + '\\ud800' + '","lastName":"x","email":"a@b.co","externalIdentity":{"provider":"p","id":"i"}}'),
 );
 const badEdit = fc.oneof(
-  fc.record({ field: fc.constantFrom('firstName', 'email', 'phone', 'accountNumber', 'replicationCounter', 'externalIdentity'), v: value }).map(({ field, v }) => JSON.stringify({ [field]: v })).filter(invalidFor(customerEditSchema)),
+  fc
+    .record({ field: fc.constantFrom('firstName', 'email', 'phone', 'accountNumber', 'replicationCounter', 'externalIdentity'), v: value })
+    .map(({ field, v }) => JSON.stringify({ [field]: v }))
+    .filter(invalidFor(customerEditSchema)),
   fc.constantFrom('{}', '[]', 'null', '{', JSON.stringify({ firstName: 'x'.repeat(40 * 1024) })),
 );
 const badAddress = fc.oneof(
-  fc.record({ field: fc.constantFrom('street', 'city', 'countryRegionId', 'isPrimary', 'addressType', 'addressId'), v: value }).map(({ field, v }) =>
-    JSON.stringify({ street: '1 Main', city: 'Redmond', countryRegionId: 'USA', [field]: v }),
-  ).filter(invalidFor(addressSchema)),
+  fc
+    .record({ field: fc.constantFrom('street', 'city', 'countryRegionId', 'isPrimary', 'addressType', 'addressId'), v: value })
+    .map(({ field, v }) => JSON.stringify({ street: '1 Main', city: 'Redmond', countryRegionId: 'USA', [field]: v }))
+    .filter(invalidFor(addressSchema)),
   fc.constantFrom('{}', '[]', '{"street":1}'),
 );
 const badId = fc.oneof(
@@ -109,6 +161,11 @@ describe('poison messages', () => {
     expect(result).toMatchObject({ uploaded: 1, poisoned: 1 });
     expect(await app.services.queue.approximateDepth()).toEqual({ queued: 0, poisoned: 1 });
     const resources = await app.services.ports.syncStatusReadModel.stagedOperations({ status: 'Failed' }, { top: 100 });
-    expect(resources).toEqual([expect.objectContaining({ status: 'Failed', lastError: expect.stringContaining(reason.split(' ')[0] === 'over' ? 'size limit' : reason === 'not JSON' ? 'not JSON' : 'wrong schema') })]);
+    expect(resources).toEqual([
+      expect.objectContaining({
+        status: 'Failed',
+        lastError: expect.stringContaining(reason.split(' ')[0] === 'over' ? 'size limit' : reason === 'not JSON' ? 'not JSON' : 'wrong schema'),
+      }),
+    ]);
   });
 });

@@ -50,20 +50,24 @@ test('200 parallel real-time sign-ups with 50 duplicates: 150 HQ customers, no a
   expect(new Set(answers.map((a) => a.customer.accountNumber)).size).toBe(150);
 }, 120_000);
 
-test.each(['concurrent', 'sequential'] as const)('upload and synchronize activities run twice (%s) on the same data converge', async (mode) => {
-  const app = await createTestApp(emulators);
-  await Promise.all(Array.from({ length: 20 }, (_, i) => app.services.customers.signUp('FABRIKAM', signUpBody(`t${i}`))));
-  const uploads = await twice(() => app.services.uploader.upload({ maxMessages: 100, visibilityTimeoutSeconds: 1 }), mode);
-  expect(uploads.every((u) => u.status === 'fulfilled')).toBe(true);
-  const batch = { runId: 'same-run', group: 0, groups: 1, batchSize: 50 };
-  const batches = await twice(() => app.services.synchronizer.synchronizeBatch(batch), mode);
-  expect(batches.every((b) => b.status === 'fulfilled')).toBe(true);
-  await quiesce(app.services);
-  const accounts = await hqAccounts(app);
-  expect(accounts).toHaveLength(20);
-  expect(new Set(accounts).size).toBe(20);
-  expect((await footprint(app)).hqOperations).toBe(20);
-}, 120_000);
+test.each(['concurrent', 'sequential'] as const)(
+  'upload and synchronize activities run twice (%s) on the same data converge',
+  async (mode) => {
+    const app = await createTestApp(emulators);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => app.services.customers.signUp('FABRIKAM', signUpBody(`t${i}`))));
+    const uploads = await twice(() => app.services.uploader.upload({ maxMessages: 100, visibilityTimeoutSeconds: 1 }), mode);
+    expect(uploads.every((u) => u.status === 'fulfilled')).toBe(true);
+    const batch = { runId: 'same-run', group: 0, groups: 1, batchSize: 50 };
+    const batches = await twice(() => app.services.synchronizer.synchronizeBatch(batch), mode);
+    expect(batches.every((b) => b.status === 'fulfilled')).toBe(true);
+    await quiesce(app.services);
+    const accounts = await hqAccounts(app);
+    expect(accounts).toHaveLength(20);
+    expect(new Set(accounts).size).toBe(20);
+    expect((await footprint(app)).hqOperations).toBe(20);
+  },
+  120_000,
+);
 
 /** Behaves like the durable store for one instance id: the first startNew wins; while it runs, others fail. */
 function fakeDurableClient() {

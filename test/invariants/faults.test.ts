@@ -201,7 +201,14 @@ describe('regressions: a real-time sign-up that reached HQ but not the channel',
     const channel = (await app.services.channel.read(id))!.doc;
     const [create] = Object.values(channel.operations);
     expect(create.operationId).toBe((await app.services.hq.getCustomer(id))!.lastOperation!.operationId);
-    await app.services.queue.send({ ...create, customerId: id, channelId: 'CONTOSO', custAccountAsync: null, customerAccount: channel.accountNumber, email: channel.email });
+    await app.services.queue.send({
+      ...create,
+      customerId: id,
+      channelId: 'CONTOSO',
+      custAccountAsync: null,
+      customerAccount: channel.accountNumber,
+      email: channel.email,
+    });
     expect((await http.edit('CONTOSO', id, { firstName: 'Edited' })).status).toBe(202);
     await quiesce(app.services);
 

@@ -26,7 +26,18 @@ const RUNS = Number(process.env.FAST_CHECK_RUNS ?? 200);
 
 const logs = new LogCapture();
 const personalData = new Set<string>();
-const stats = { runs: 0, commands: 0, faultsInjected: 0, answered2xx: 0, answered4xx: 0, answered5xx: 0, servicing503: 0, retried: 0, withFallback: 0, byModel: {} as Record<string, number> };
+const stats = {
+  runs: 0,
+  commands: 0,
+  faultsInjected: 0,
+  answered2xx: 0,
+  answered4xx: 0,
+  answered5xx: 0,
+  servicing503: 0,
+  retried: 0,
+  withFallback: 0,
+  byModel: {} as Record<string, number>,
+};
 
 beforeAll(async () => {
   logs.spyOnConsole();
@@ -51,13 +62,46 @@ type Command =
   | { kind: 'servicing'; on: boolean };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('signUp' as const), channel: fc.constantFrom<Channel>('FABRIKAM', 'CONTOSO'), retryOf: fc.option(fc.nat(20), { freq: 3 }), name: fc.nat(7) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('edit' as const), target: fc.nat(20), first: fc.boolean(), last: fc.boolean(), phone: fc.boolean(), withKey: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('signUp' as const),
+      channel: fc.constantFrom<Channel>('FABRIKAM', 'CONTOSO'),
+      retryOf: fc.option(fc.nat(20), { freq: 3 }),
+      name: fc.nat(7),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('edit' as const),
+      target: fc.nat(20),
+      first: fc.boolean(),
+      last: fc.boolean(),
+      phone: fc.boolean(),
+      withKey: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('address' as const), target: fc.nat(20), withKey: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalid' as const), target: fc.nat(20), variant: fc.nat(5) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('redeliver' as const), target: fc.nat(20), op: fc.nat(5) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('sync' as const), how: fc.constantFrom('run' as const, 'upload-twice' as const, 'batch-twice' as const), concurrent: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('fault' as const), target: fc.constantFrom('cosmos' as const, 'queue' as const), n: fc.integer({ min: 1, max: 4 }), fault: fc.constantFrom(...FAULT_KINDS) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('sync' as const),
+      how: fc.constantFrom('run' as const, 'upload-twice' as const, 'batch-twice' as const),
+      concurrent: fc.boolean(),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('fault' as const),
+      target: fc.constantFrom('cosmos' as const, 'queue' as const),
+      n: fc.integer({ min: 1, max: 4 }),
+      fault: fc.constantFrom(...FAULT_KINDS),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), fault: fc.constantFrom<FaultKind>('unavailable', 'succeeded-but-failed') }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('servicing' as const), on: fc.boolean() }) },
 );
@@ -123,7 +167,11 @@ class Model {
       case 'signUp': {
         const earlier = cmd.retryOf !== null ? this.pick(cmd.retryOf) : undefined;
         const customer = earlier ?? this.newCustomer(cmd.channel, cmd.name);
-        return this.request(`sign-up ${customer.customerId}`, () => this.http.signUp(customer.channel, customer.body), () => {});
+        return this.request(
+          `sign-up ${customer.customerId}`,
+          () => this.http.signUp(customer.channel, customer.body),
+          () => {},
+        );
       }
       case 'edit': {
         const customer = this.pick(cmd.target);
@@ -254,7 +302,8 @@ class Model {
       // Only an injected fault may cause a 5xx, or HQ in servicing a 503 (a real-time call).
       const servicing = answer.status === 503 && this.hq.servicing;
       if (servicing) stats.servicing503++;
-      if (this.app.plan.injected.length === before && !servicing) throw new Error(`${describe} answered ${answer.status} without an injected fault: ${JSON.stringify(answer.body)}`);
+      if (this.app.plan.injected.length === before && !servicing)
+        throw new Error(`${describe} answered ${answer.status} without an injected fault: ${JSON.stringify(answer.body)}`);
       this.uncertain.push({ describe, retry: send, onSuccess, seq, tookEffect: tookEffect || undefined });
     }
   }
@@ -271,7 +320,14 @@ class Model {
     const email = `leak.${this.fresh()}@example.com`;
     personalData.add(email);
     const requests: (() => Promise<Answer>)[] = [
-      () => this.http.signUp(channel, { externalIdentity: { provider: 'b2c', id: this.fresh() }, firstName: 'A', lastName: 'B', email, accountNumber: 'C000000001' }),
+      () =>
+        this.http.signUp(channel, {
+          externalIdentity: { provider: 'b2c', id: this.fresh() },
+          firstName: 'A',
+          lastName: 'B',
+          email,
+          accountNumber: 'C000000001',
+        }),
       () => this.http.signUp('NOSUCHCHANNEL', { externalIdentity: { provider: 'b2c', id: this.fresh() }, firstName: 'A', lastName: 'B', email }),
       () => this.http.edit(channel, customerId, { firstName: '' }),
       () => this.http.edit(channel, '11111111-1111-4111-8111-111111111111', { firstName: 'Nobody' }),
@@ -293,7 +349,8 @@ class Model {
     // A fault makes an activity throw; the orchestration retries it, which is what the next sync does here.
     if (how === 'run') await syncRun(services).catch(() => undefined);
     // The same upload activity twice: streaming (it synchronizes what it stages), as the orchestration runs it.
-    if (how === 'upload-twice') await twice(() => services.uploader.upload({ maxMessages: 1000, visibilityTimeoutSeconds: 1, runId: `twice-${this.fresh()}` }), mode);
+    if (how === 'upload-twice')
+      await twice(() => services.uploader.upload({ maxMessages: 1000, visibilityTimeoutSeconds: 1, runId: `twice-${this.fresh()}` }), mode);
     if (how === 'batch-twice') {
       const runId = `twice-${this.fresh()}`;
       await twice(() => services.synchronizer.synchronizeBatch({ runId, group: 0, groups: 1, batchSize: 50 }), mode);

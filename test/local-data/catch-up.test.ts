@@ -26,7 +26,10 @@ test('operations whose queue messages were lost are staged at start-up and reach
     expect(await catchUpAfterHardKill(app.services, 2)).toEqual({ customers: 3, staged: 4, errors: 0 });
     expect(await runSync(app.services)).toMatchObject({ completed: 4, failed: 0 });
     for (const customer of signedUp) {
-      expect(await app.services.customers.get('FABRIKAM', customer.customerId)).toMatchObject({ accountNumber: expect.stringMatching(/^C\d{9}$/), syncStatus: 'Completed' });
+      expect(await app.services.customers.get('FABRIKAM', customer.customerId)).toMatchObject({
+        accountNumber: expect.stringMatching(/^C\d{9}$/),
+        syncStatus: 'Completed',
+      });
     }
     expect(await app.services.hq.getCustomer(signedUp[0].customerId)).toMatchObject({ lastName: 'Edited', appliedCounter: 2 });
     // Nothing left: a second start after another kill stages nothing.

@@ -89,7 +89,9 @@ test('a SIGKILL right after the last acknowledged write loses nothing, and new w
     expect(sequence.resource).toMatchObject({ next: 201 });
     // ETags survive, so an optimistic write prepared before the restart still applies (or is refused) correctly.
     await other.item('sequence', 'sequence').replace({ id: 'sequence', next: 301 }, { accessCondition: { type: 'IfMatch', condition: sequence.etag } });
-    await expect(other.item('sequence', 'sequence').replace({ id: 'sequence', next: 999 }, { accessCondition: { type: 'IfMatch', condition: sequence.etag } })).rejects.toMatchObject({ code: 412 });
+    await expect(
+      other.item('sequence', 'sequence').replace({ id: 'sequence', next: 999 }, { accessCondition: { type: 'IfMatch', condition: sequence.etag } }),
+    ).rejects.toMatchObject({ code: 412 });
     // Resource ids continue after the restored ones: new documents never overwrite old ones.
     for (let i = 30; i < 40; i++) await container.items.create({ id: `doc-${i}`, pk: `p${i % 3}`, n: i });
     const { resources } = await container.items.query<number>('SELECT VALUE COUNT(1) FROM c').fetchAll();
@@ -103,7 +105,15 @@ test('a SIGKILL right after the last acknowledged write loses nothing, and new w
   // A clean stop folds the journal into the snapshot.
   const files = readdirSync(dir + '/cosmos').sort();
   expect(files.filter((f) => f.startsWith('journal-'))).toHaveLength(1);
-  expect(statSync(path.join(dir, 'cosmos', files.find((f) => f.startsWith('journal-'))!)).size).toBe(0);
+  expect(
+    statSync(
+      path.join(
+        dir,
+        'cosmos',
+        files.find((f) => f.startsWith('journal-'))!,
+      ),
+    ).size,
+  ).toBe(0);
   expect(files).not.toContain('server.pid');
   const read = readStore(path.join(dir, 'cosmos'));
   expect(countStore(read.state)).toEqual({ databases: 1, containers: 2, documents: 40 });
@@ -128,7 +138,26 @@ test('reading back: snapshot, then every journal that continues it, in order; st
   const state: StoreState = {
     ridCount: 1,
     databases: new Map([
-      ['db1', { data: doc('db1', 'hq'), ridCount: 1, collections: new Map([['c1', { data: doc('c1', 'customers'), ridCount: 2, documents: new Map([['d1', doc('d1', 'a')], ['d2', doc('d2', 'b')]]) }]]) }],
+      [
+        'db1',
+        {
+          data: doc('db1', 'hq'),
+          ridCount: 1,
+          collections: new Map([
+            [
+              'c1',
+              {
+                data: doc('c1', 'customers'),
+                ridCount: 2,
+                documents: new Map([
+                  ['d1', doc('d1', 'a')],
+                  ['d2', doc('d2', 'b')],
+                ]),
+              },
+            ],
+          ]),
+        },
+      ],
     ]),
   };
   writeFileSync(snapshotPath(dir), serializeSnapshot(state, 2));
@@ -137,7 +166,10 @@ test('reading back: snapshot, then every journal that continues it, in order; st
   writeFileSync(journalPath(dir, 1), line({ k: 'doc', db: 'db1', coll: 'c1', op: 'del', rid: 'd1' }));
   writeFileSync(journalPath(dir, 2), line({ k: 'doc', db: 'db1', coll: 'c1', op: 'set', n: 3, d: doc('d3', 'c') }));
   // A kill between a snapshot's journal switch and its rename leaves two journals after it: both apply.
-  writeFileSync(journalPath(dir, 3), line({ k: 'doc', db: 'db1', coll: 'c1', op: 'del', rid: 'd2' }) + line({ k: 'doc', db: 'db1', coll: 'c1', op: 'set', n: 4, d: doc('d4', 'd') }));
+  writeFileSync(
+    journalPath(dir, 3),
+    line({ k: 'doc', db: 'db1', coll: 'c1', op: 'del', rid: 'd2' }) + line({ k: 'doc', db: 'db1', coll: 'c1', op: 'set', n: 4, d: doc('d4', 'd') }),
+  );
   appendFileSync(journalPath(dir, 3), '{"k":"doc","db":"db1","co');
 
   const read = readStore(dir);

@@ -75,7 +75,9 @@ async function startApp(): Promise<RunningApp> {
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   running = { child, output: () => output, exited };
   const deadline = Date.now() + 120_000;
   while (!/Local host listening on/.test(output)) {
@@ -122,7 +124,11 @@ function body() {
 }
 
 async function signUp(channelId: 'FABRIKAM' | 'CONTOSO'): Promise<Customer> {
-  const response = await fetch(`${appUrl}/api/channels/${channelId}/customers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body()) });
+  const response = await fetch(`${appUrl}/api/channels/${channelId}/customers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body()),
+  });
   expect(response.status).toBe(channelId === 'FABRIKAM' ? 202 : 201);
   return (await response.json()) as Customer;
 }
@@ -254,5 +260,15 @@ test('customers and account numbers survive Ctrl-C and a SIGKILL of everything; 
 
   for (const output of [...outputs, wiped.output, refused.output]) expectNoPersonalData(output);
   // What a reviewer wants to see of the run (counts and times, no personal data).
-  console.log([...transcript, ...outputs.map((o) => o.split('\n').filter((l) => /restored|Azurite \(|did not stop|staged for/.test(l)).join('\n'))].join('\n'));
+  console.log(
+    [
+      ...transcript,
+      ...outputs.map((o) =>
+        o
+          .split('\n')
+          .filter((l) => /restored|Azurite \(|did not stop|staged for/.test(l))
+          .join('\n'),
+      ),
+    ].join('\n'),
+  );
 });

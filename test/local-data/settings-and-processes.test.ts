@@ -7,7 +7,9 @@ test('Azurite runs for development storage and for loopback endpoints, on their 
   expect(localStoragePorts('UseDevelopmentStorage=true')).toEqual(DEFAULT_STORAGE_PORTS);
   expect(localStoragePorts(storageConnectionString({ blob: 1, queue: 2, table: 3 }))).toEqual({ blob: 1, queue: 2, table: 3 });
   expect(localStoragePorts('DefaultEndpointsProtocol=https;AccountName=prod;AccountKey=a2V5;EndpointSuffix=core.windows.net')).toBeUndefined();
-  expect(localStoragePorts('BlobEndpoint=https://prod.blob.core.windows.net;QueueEndpoint=http://127.0.0.1:5/x;TableEndpoint=http://127.0.0.1:6/x')).toBeUndefined();
+  expect(
+    localStoragePorts('BlobEndpoint=https://prod.blob.core.windows.net;QueueEndpoint=http://127.0.0.1:5/x;TableEndpoint=http://127.0.0.1:6/x'),
+  ).toBeUndefined();
   expect(localStoragePorts(undefined)).toBeUndefined();
 });
 

@@ -32,7 +32,11 @@ test('a customer update names the changed fields with old values from HQ before 
 
 test('an attribute change shows old and new values, from the channel when HQ has no customer', () => {
   const change = describeChange({ entity: 'Attribute', operation: 'Create', payload: { name: 'loyalty', value: 'gold' } }, { channel: profile() });
-  expect(change).toMatchObject({ summary: 'Creation of attribute "loyalty"', changes: [{ field: 'loyalty', old: 'silver', new: 'gold' }], oldValuesFrom: 'channel' });
+  expect(change).toMatchObject({
+    summary: 'Creation of attribute "loyalty"',
+    changes: [{ field: 'loyalty', old: 'silver', new: 'gold' }],
+    oldValuesFrom: 'channel',
+  });
 });
 
 test('a deactivation and an address creation', () => {

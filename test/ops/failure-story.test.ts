@@ -4,12 +4,7 @@
  * without blocking the queue.
  */
 import { QueueClient } from '@azure/storage-queue';
-import {
-  getSyncStatusHandler,
-  listSyncStatusHandler,
-  saveSyncStatusHandler,
-  synchronizeOperationHandler,
-} from '../../functions/http/ops-sync-status';
+import { getSyncStatusHandler, listSyncStatusHandler, saveSyncStatusHandler, synchronizeOperationHandler } from '../../functions/http/ops-sync-status';
 import { createTestApp, runSync, signUpBody, useEmulators } from '../support/environment';
 import { call, httpRequest } from './http';
 
@@ -140,7 +135,10 @@ test('poison messages go to the poison queue as Failed rows; the good messages a
       httpRequest('PATCH', '/x', { params: { operationId: poisonId }, headers: { 'if-match': detail.headers.etag }, body: { payload: {} } }),
     );
     expect(edit.status).toBe(409);
-    const sync = await call(synchronizeOperationHandler(services, async () => false), httpRequest('POST', '/x', { params: { operationId: poisonId } }));
+    const sync = await call(
+      synchronizeOperationHandler(services, async () => false),
+      httpRequest('POST', '/x', { params: { operationId: poisonId } }),
+    );
     expect(sync.status).toBe(409);
 
     for (const customer of [first, last]) {

@@ -49,7 +49,11 @@ function routes(services: () => Services): Route[] {
     route('GET', '/api/ops/customer-sync-status', listSyncStatusHandler(services)),
     route('GET', '/api/ops/customer-sync-status/{operationId}', getSyncStatusHandler(services)),
     route('PATCH', '/api/ops/customer-sync-status/{operationId}', saveSyncStatusHandler(services)),
-    route('POST', '/api/ops/customer-sync-status/{operationId}/synchronize', synchronizeOperationHandler(services, async () => false)),
+    route(
+      'POST',
+      '/api/ops/customer-sync-status/{operationId}/synchronize',
+      synchronizeOperationHandler(services, async () => false),
+    ),
     route('GET', '/api/ops/metrics', metricsHandler(services)),
     route('GET', '/api/ops/config', configHandler(services)),
     route('POST', '/api/ops/sync/run', runNow),
@@ -104,60 +108,64 @@ afterAll(async () => {
   await emulators?.stop();
 });
 
-browserTest('an operator filters to Failed, fixes the name, saves, synchronizes and sees it Completed', async () => {
-  const { customers } = app.services;
-  await customers.signUp('FABRIKAM', signUpBody('ok', { firstName: 'Dana', lastName: 'Park' }));
-  const { customer } = await customers.signUp(
-    'FABRIKAM',
-    signUpBody('long', { firstName: `Maximilian${'a'.repeat(50)}`, lastName: `Oberhausen${'b'.repeat(50)}` }),
-  );
-  await runSync(app.services);
-  await customers.signUp('FABRIKAM', signUpBody('new', { firstName: 'Lee', lastName: 'Chen' }));
+browserTest(
+  'an operator filters to Failed, fixes the name, saves, synchronizes and sees it Completed',
+  async () => {
+    const { customers } = app.services;
+    await customers.signUp('FABRIKAM', signUpBody('ok', { firstName: 'Dana', lastName: 'Park' }));
+    const { customer } = await customers.signUp(
+      'FABRIKAM',
+      signUpBody('long', { firstName: `Maximilian${'a'.repeat(50)}`, lastName: `Oberhausen${'b'.repeat(50)}` }),
+    );
+    await runSync(app.services);
+    await customers.signUp('FABRIKAM', signUpBody('new', { firstName: 'Lee', lastName: 'Chen' }));
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.setDefaultTimeout(10_000);
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
-    page.on('response', (response) => response.status() >= 400 && problems.push(`${response.status()} ${new URL(response.url()).pathname}`));
-    await page.goto(`${baseUrl}/api/ops/?code=${FUNCTION_KEY}`);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      page.setDefaultTimeout(10_000);
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(error.message));
+      page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+      page.on('response', (response) => response.status() >= 400 && problems.push(`${response.status()} ${new URL(response.url()).pathname}`));
+      await page.goto(`${baseUrl}/api/ops/?code=${FUNCTION_KEY}`);
 
-    await page.locator('#rows tr').nth(2).waitFor();
-    await page.locator('[data-metric="Failed"]', { hasText: '1' }).waitFor();
-    await page.getByLabel('Status', { exact: true }).selectOption('Failed');
-    await page.getByRole('button', { name: 'Apply filters' }).click();
-    await page.getByText('1 operation shown.').waitFor();
-    await page.locator('#rows tr td.error-text', { hasText: 'HQ rejected the customer' }).waitFor();
+      await page.locator('#rows tr').nth(2).waitFor();
+      await page.locator('[data-metric="Failed"]', { hasText: '1' }).waitFor();
+      await page.getByLabel('Status', { exact: true }).selectOption('Failed');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.getByText('1 operation shown.').waitFor();
+      await page.locator('#rows tr td.error-text', { hasText: 'HQ rejected the customer' }).waitFor();
 
-    await page.locator('#rows tr').first().getByRole('button').click();
-    await page.getByRole('heading', { name: 'Customer Create — Failed' }).waitFor();
-    await page.getByLabel('firstName', { exact: true }).fill('Maximilian');
-    await page.getByLabel('lastName', { exact: true }).fill('Oberhausen');
-    await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByText('Saved. Select Synchronize to send it to HQ now.').waitFor();
+      await page.locator('#rows tr').first().getByRole('button').click();
+      await page.getByRole('heading', { name: 'Customer Create — Failed' }).waitFor();
+      await page.getByLabel('firstName', { exact: true }).fill('Maximilian');
+      await page.getByLabel('lastName', { exact: true }).fill('Oberhausen');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Saved. Select Synchronize to send it to HQ now.').waitFor();
 
-    await page.getByRole('button', { name: 'Synchronize' }).click();
-    await page.getByText('Synchronized: the operation is Completed.').waitFor();
-    await page.getByRole('heading', { name: 'Customer Create — Completed' }).waitFor();
+      await page.getByRole('button', { name: 'Synchronize' }).click();
+      await page.getByText('Synchronized: the operation is Completed.').waitFor();
+      await page.getByRole('heading', { name: 'Customer Create — Completed' }).waitFor();
 
-    // Back to every operation: the fixed one is Completed with its account, the new one Pending sync.
-    await page.getByRole('button', { name: 'Clear' }).click();
-    await page.locator('#rows tr').nth(2).waitFor();
-    await page.locator('#rows .pending-sync').first().waitFor();
+      // Back to every operation: the fixed one is Completed with its account, the new one Pending sync.
+      await page.getByRole('button', { name: 'Clear' }).click();
+      await page.locator('#rows tr').nth(2).waitFor();
+      await page.locator('#rows .pending-sync').first().waitFor();
 
-    mkdirSync(path.join(__dirname, '../../test-results'), { recursive: true });
-    await page.screenshot({ path: path.join(__dirname, '../../test-results/ops-page.png'), fullPage: true });
-    expect(problems).toEqual([]);
-  } finally {
-    await browser.close();
-  }
+      mkdirSync(path.join(__dirname, '../../test-results'), { recursive: true });
+      await page.screenshot({ path: path.join(__dirname, '../../test-results/ops-page.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
 
-  const hq = await app.services.hq.getCustomer(customer.customerId);
-  expect(hq).toMatchObject({ firstName: 'Maximilian', lastName: 'Oberhausen' });
-  expect(await customers.get('FABRIKAM', customer.customerId)).toMatchObject({ syncStatus: 'Completed', accountNumber: hq!.accountNumber });
-}, 60_000);
+    const hq = await app.services.hq.getCustomer(customer.customerId);
+    expect(hq).toMatchObject({ firstName: 'Maximilian', lastName: 'Oberhausen' });
+    expect(await customers.get('FABRIKAM', customer.customerId)).toMatchObject({ syncStatus: 'Completed', accountNumber: hq!.accountNumber });
+  },
+  60_000,
+);

@@ -172,7 +172,12 @@ describe('GET /api/ops/customer-sync-status/{operationId}', () => {
 
   test('an address waiting behind the failed create says so', async () => {
     const answer = await detail(opOf(failing, 'Address'));
-    expect(answer.body).toMatchObject({ table: 'RETAILASYNCADDRESSV2', status: 'Uploaded', waitingReason: 'waiting behind failed operation #1', failure: null });
+    expect(answer.body).toMatchObject({
+      table: 'RETAILASYNCADDRESSV2',
+      status: 'Uploaded',
+      waitingReason: 'waiting behind failed operation #1',
+      failure: null,
+    });
     expect(answer.body.change.summary).toBe('Creation of an address');
   });
 
@@ -243,7 +248,10 @@ describe('POST /api/ops/customer-sync-status/{operationId}/synchronize', () => {
       const customer = (await continuous.services.customers.signUp('FABRIKAM', signUpBody('beside-the-loop'))).customer;
       await runSync(continuous.services);
       const answer = await call(
-        synchronizeOperationHandler(() => continuous.services, async () => true),
+        synchronizeOperationHandler(
+          () => continuous.services,
+          async () => true,
+        ),
         httpRequest('POST', '/x', { params: { operationId: opOf(customer) } }),
       );
       expect(answer.status).toBe(200);
@@ -302,7 +310,10 @@ describe('GET /api/ops/metrics and /api/ops/config, and the page', () => {
   test('config names the missing prerequisites of an enabled feature', async () => {
     const other = await createTestApp(emulators, { Features__AsyncCustomerEditing: 'true', Features__EnhancedAsyncCustomerCreation: 'true' });
     try {
-      const answer = await call(configHandler(() => other.services), httpRequest('GET', '/api/ops/config'));
+      const answer = await call(
+        configHandler(() => other.services),
+        httpRequest('GET', '/api/ops/config'),
+      );
       expect(answer.body.features).toEqual(
         expect.arrayContaining([
           expect.objectContaining({

@@ -83,21 +83,49 @@ export class Storefront {
   ) {}
 
   signUp(channelId: string, body: unknown, raw?: string): Promise<Answer> {
-    return this.call(signUpHandler(() => this.services().customers), 'POST', `channels/${channelId}/customers`, { channelId }, body, raw);
+    return this.call(
+      signUpHandler(() => this.services().customers),
+      'POST',
+      `channels/${channelId}/customers`,
+      { channelId },
+      body,
+      raw,
+    );
   }
 
   get(channelId: string, customerId: string): Promise<Answer> {
-    return this.call(getCustomerHandler(() => this.services().customers), 'GET', `channels/${channelId}/customers/${customerId}`, { channelId, customerId });
+    return this.call(
+      getCustomerHandler(() => this.services().customers),
+      'GET',
+      `channels/${channelId}/customers/${customerId}`,
+      { channelId, customerId },
+    );
   }
 
   edit(channelId: string, customerId: string, body: unknown, key?: string, raw?: string): Promise<Answer> {
     const path = `channels/${channelId}/customers/${customerId}`;
-    return this.call(editCustomerHandler(() => this.services().customers), 'PATCH', path, { channelId, customerId }, body, raw, key);
+    return this.call(
+      editCustomerHandler(() => this.services().customers),
+      'PATCH',
+      path,
+      { channelId, customerId },
+      body,
+      raw,
+      key,
+    );
   }
 
   addAddress(channelId: string, customerId: string, body: unknown, key?: string, raw?: string): Promise<Answer> {
     const path = `channels/${channelId}/customers/${customerId}/addresses`;
-    return this.call(addAddressHandler(() => this.services().customers), 'POST', path, { channelId, customerId }, body, raw, key);
+    return this.call(
+      addAddressHandler(() => this.services().customers),
+      'POST',
+      path,
+      { channelId, customerId },
+      body,
+      raw,
+      key,
+    );
   }
 
   private async call(
@@ -114,7 +142,10 @@ export class Storefront {
     const text = raw ?? (body === undefined ? undefined : JSON.stringify(body));
     const request = new HttpRequest({
       // A lone surrogate cannot travel in a URL (the host would have replaced it); the route param keeps it.
-      url: `http://localhost:7071/api/${path.split('/').map((p) => encodeURIComponent(p.toWellFormed())).join('/')}`,
+      url: `http://localhost:7071/api/${path
+        .split('/')
+        .map((p) => encodeURIComponent(p.toWellFormed()))
+        .join('/')}`,
       method,
       headers,
       params,
@@ -142,7 +173,11 @@ export async function syncRun(services: Services, visibilityTimeoutSeconds = 1):
 }
 
 /** Runs sync until two consecutive runs move nothing and the queue is empty: where invariants are checked. */
-export async function quiesce(services: Services, wait: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)), maxRuns = 12): Promise<number> {
+export async function quiesce(
+  services: Services,
+  wait: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  maxRuns = 12,
+): Promise<number> {
   let idle = 0;
   for (let run = 1; run <= maxRuns; run++) {
     const result = await syncRun(services);
@@ -168,7 +203,10 @@ export async function footprint(app: TestApp): Promise<Record<string, number>> {
   }
   // Its own clients: counting must not consume (or trip over) the faults armed for the app.
   const queues = createQueueServiceClient(app.config.asyncQueue.connection);
-  for (const [name, queue] of [['queued', app.config.asyncQueue.name], ['poisoned', app.config.asyncQueue.poisonName]]) {
+  for (const [name, queue] of [
+    ['queued', app.config.asyncQueue.name],
+    ['poisoned', app.config.asyncQueue.poisonName],
+  ]) {
     counts[name] = (await queues.getQueueClient(queue).getProperties()).approximateMessagesCount ?? 0;
   }
   return counts;

@@ -78,12 +78,7 @@ export class History {
   }
 }
 
-export async function replay(
-  callback: (...args: unknown[]) => unknown,
-  history: History,
-  instanceId: string,
-  input: unknown,
-): Promise<OrchestratorResult> {
+export async function replay(callback: (...args: unknown[]) => unknown, history: History, instanceId: string, input: unknown): Promise<OrchestratorResult> {
   const trigger = {
     history: history.events,
     input,

@@ -58,9 +58,7 @@ export class HttpServer {
   constructor(private readonly options: HttpServerOptions) {
     this.functions = options.registry.byTriggerType('httpTrigger').map((registration) => {
       const template = typeof registration.trigger.route === 'string' ? registration.trigger.route : registration.name;
-      const methods = Array.isArray(registration.trigger.methods)
-        ? new Set(registration.trigger.methods.map((m) => String(m).toUpperCase()))
-        : undefined;
+      const methods = Array.isArray(registration.trigger.methods) ? new Set(registration.trigger.methods.map((m) => String(m).toUpperCase())) : undefined;
       return { registration, route: compileRoute(template), methods };
     });
     this.functions.sort((a, b) => compareRoute(a.route, b.route));

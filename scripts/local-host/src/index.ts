@@ -68,19 +68,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const registry = loadApp(appRoot, (level, message) => {
     if (level === 'warning' || level === 'error' || level === 'critical') log(`${timestamp()} ${message}`);
   });
-  const invoker = new Invoker(
-    registry,
-    log,
-    (name) => options.quietOrchestrators === true && registry.get(name)?.trigger.type === 'orchestrationTrigger',
-  );
+  const invoker = new Invoker(registry, log, (name) => options.quietOrchestrators === true && registry.get(name)?.trigger.type === 'orchestrationTrigger');
 
   const usesDurable = [...registry.functions.values()].some((r) =>
     Object.values(r.metadata.bindings).some((b) => /^(orchestrationTrigger|activityTrigger|durableClient|orchestrationClient)$/.test(b.type)),
   );
   const connection = options.storageConnectionString ?? env.AzureWebJobsStorage;
   const store =
-    options.historyStore ??
-    (connection ? new TableHistoryStore(expandStorageConnectionString(connection), hostJson.hubName) : new MemoryHistoryStore());
+    options.historyStore ?? (connection ? new TableHistoryStore(expandStorageConnectionString(connection), hostJson.hubName) : new MemoryHistoryStore());
   const durable = new DurableEngine({
     registry,
     invoker,
@@ -96,9 +91,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   // the app's own durable client calls a loopback endpoint without keys, as the extension's is.
   let rpcOrigin: string | undefined;
   const durableApi = durableApiHandler(durable, hostJson.hubName, { code: durableCode });
-  const rpcServer = keys
-    ? new SideServer([durableApiHandler(durable, hostJson.hubName, { code: durableCode, linkOrigin: () => origin })], log)
-    : undefined;
+  const rpcServer = keys ? new SideServer([durableApiHandler(durable, hostJson.hubName, { code: durableCode, linkOrigin: () => origin })], log) : undefined;
   const adminApi: SideHandler = async (method, url) =>
     method === 'GET' && url.pathname === '/admin/functions'
       ? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(registry.summaries()) }
@@ -127,13 +120,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     log,
     extraInputs,
     sideHandlers: keys
-      ? [
-          guarded(BASE_PATH, (key) => keys.allowsSystem(DURABLE_SYSTEM_KEY, key), durableApi),
-          guarded('/admin/', (key) => keys.allowsAdmin(key), adminApi),
-        ]
+      ? [guarded(BASE_PATH, (key) => keys.allowsSystem(DURABLE_SYSTEM_KEY, key), durableApi), guarded('/admin/', (key) => keys.allowsAdmin(key), adminApi)]
       : [durableApi, adminApi],
     authorize: keys
-      ? (registration, key) => keys.allowsFunction(registration.name, typeof registration.trigger.authLevel === 'string' ? registration.trigger.authLevel : undefined, key)
+      ? (registration, key) =>
+          keys.allowsFunction(registration.name, typeof registration.trigger.authLevel === 'string' ? registration.trigger.authLevel : undefined, key)
       : undefined,
   });
   const timers = new TimerScheduler({ registry, invoker, env, log, extraInputs });
@@ -155,9 +146,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const routes = new Map(server.routes().map((r) => [r.name, r]));
   for (const summary of registry.summaries()) {
     const route = routes.get(summary.name);
-    log(route
-      ? `\t${summary.name}: [${(route.methods ?? ['ALL']).join(',')}] http://localhost:${port}/${route.route}`
-      : `\t${summary.name}: ${summary.triggerType}`);
+    log(
+      route
+        ? `\t${summary.name}: [${(route.methods ?? ['ALL']).join(',')}] http://localhost:${port}/${route.route}`
+        : `\t${summary.name}: ${summary.triggerType}`,
+    );
   }
   log('');
   timers.start();

@@ -2,16 +2,7 @@
  * What an app registered: its functions (metadata as the host would index it, plus the callback),
  * the programming model that converts invocations, and lifecycle hooks.
  */
-import type {
-  CoreFunctionMetadata,
-  Disposable,
-  FunctionCallback,
-  HookCallback,
-  HookName,
-  LogLevel,
-  ProgrammingModel,
-  RpcBinding,
-} from './types';
+import type { CoreFunctionMetadata, Disposable, FunctionCallback, HookCallback, HookName, LogLevel, ProgrammingModel, RpcBinding } from './types';
 
 export interface Registration {
   name: string;

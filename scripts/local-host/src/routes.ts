@@ -4,9 +4,7 @@
  * Matching is case-insensitive on literals, like the host.
  */
 
-type Segment =
-  | { kind: 'literal'; text: string }
-  | { kind: 'param'; name: string; optional: boolean; catchAll: boolean; constraint?: string };
+type Segment = { kind: 'literal'; text: string } | { kind: 'param'; name: string; optional: boolean; catchAll: boolean; constraint?: string };
 
 export interface CompiledRoute {
   template: string;
@@ -29,9 +27,7 @@ const CONSTRAINTS: Record<string, RegExp> = {
 export function compileRoute(template: string): CompiledRoute {
   const trimmed = template.replace(/^\/+|\/+$/g, '');
   const segments: Segment[] = trimmed === '' ? [] : trimmed.split('/').map(parseSegment);
-  const precedence = segments.map((s) =>
-    s.kind === 'literal' ? 0 : s.catchAll ? 4 : s.optional ? 3 : s.constraint ? 1 : 2,
-  );
+  const precedence = segments.map((s) => (s.kind === 'literal' ? 0 : s.catchAll ? 4 : s.optional ? 3 : s.constraint ? 1 : 2));
   return { template: trimmed, segments, precedence };
 }
 

@@ -40,7 +40,10 @@ export function readHostJson(appRoot: string): HostJson {
   const hubName = extensions.durableTask?.hubName;
   const overridable = extensions.durableTask?.overridableExistingInstanceStates ?? 'NonRunningStates';
   const states = (['AnyState', 'NonRunningStates'] as const).find((s, i) => overridable === i || String(overridable).toLowerCase() === s.toLowerCase());
-  if (!states) throw new Error(`host.json: extensions.durableTask.overridableExistingInstanceStates must be AnyState or NonRunningStates, not ${JSON.stringify(overridable)}`);
+  if (!states)
+    throw new Error(
+      `host.json: extensions.durableTask.overridableExistingInstanceStates must be AnyState or NonRunningStates, not ${JSON.stringify(overridable)}`,
+    );
   return {
     routePrefix: typeof routePrefix === 'string' ? routePrefix.replace(/^\/+|\/+$/g, '') : 'api',
     // The extension's default hub name for Functions v4 apps run locally.

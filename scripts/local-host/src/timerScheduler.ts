@@ -99,10 +99,13 @@ export class TimerScheduler {
         timer.handle = setTimeout(wait, MAX_DELAY_MS);
         return;
       }
-      timer.handle = setTimeout(() => {
-        this.fire(timer, next, true);
-        this.arm(timer);
-      }, Math.max(0, delay));
+      timer.handle = setTimeout(
+        () => {
+          this.fire(timer, next, true);
+          this.arm(timer);
+        },
+        Math.max(0, delay),
+      );
     };
     wait();
   }
@@ -117,17 +120,12 @@ export class TimerScheduler {
     const now = new Date();
     const payload = {
       Schedule: { AdjustForDST: true },
-      ScheduleStatus: timer.last
-        ? { Last: timer.last.toISOString(), Next: timer.next?.toISOString(), LastUpdated: now.toISOString() }
-        : null,
+      ScheduleStatus: timer.last ? { Last: timer.last.toISOString(), Next: timer.next?.toISOString(), LastUpdated: now.toISOString() } : null,
       IsPastDue: scheduled && now.getTime() - scheduledFor.getTime() > PAST_DUE_AFTER_MS,
     };
     const run = this.options.invoker
       .invoke(timer.registration, {
-        inputData: [
-          { name: timer.registration.triggerName, data: { json: JSON.stringify(payload) } },
-          ...this.options.extraInputs(timer.registration),
-        ],
+        inputData: [{ name: timer.registration.triggerName, data: { json: JSON.stringify(payload) } }, ...this.options.extraInputs(timer.registration)],
         reason: scheduled ? `Timer fired at ${now.toISOString()}` : 'RunOnStartup',
       })
       .then(

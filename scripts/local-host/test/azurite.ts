@@ -74,9 +74,7 @@ export async function startAzuriteTables(): Promise<RunningAzurite> {
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    storageConnectionString:
-      `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};` +
-      `TableEndpoint=http://127.0.0.1:${port}/${ACCOUNT};`,
+    storageConnectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};` + `TableEndpoint=http://127.0.0.1:${port}/${ACCOUNT};`,
     stop,
   };
 }

@@ -39,10 +39,14 @@ class DyingStore implements HistoryStore {
 const host = (historyStore: HistoryStore) => startLocalHost({ appRoot: FIXTURE_APP, port: 0, historyStore, log: () => undefined });
 
 async function finished(store: HistoryStore, id: string): Promise<InstanceRecord> {
-  return waitFor(async () => {
-    const record = await store.getInstance(id);
-    return record && ['Completed', 'Failed', 'Terminated'].includes(record.runtimeStatus) ? record : undefined;
-  }, 10_000, 20);
+  return waitFor(
+    async () => {
+      const record = await store.getInstance(id);
+      return record && ['Completed', 'Failed', 'Terminated'].includes(record.runtimeStatus) ? record : undefined;
+    },
+    10_000,
+    20,
+  );
 }
 
 test('an instance that continues as new finishes after its host dies between any two writes', async () => {

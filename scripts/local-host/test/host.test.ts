@@ -82,10 +82,14 @@ describe('local host against Azurite', () => {
   });
 
   test('a timer fires on its schedule with the real timer shape', async () => {
-    const body = await waitFor(async () => {
-      const ticks = (await (await fetch(`${host.url}/api/ticks`)).json()) as { ticks: number; lastTimer: Record<string, unknown> };
-      return ticks.ticks >= 2 ? ticks : undefined;
-    }, 5_000, 100);
+    const body = await waitFor(
+      async () => {
+        const ticks = (await (await fetch(`${host.url}/api/ticks`)).json()) as { ticks: number; lastTimer: Record<string, unknown> };
+        return ticks.ticks >= 2 ? ticks : undefined;
+      },
+      5_000,
+      100,
+    );
     expect(body.lastTimer).toMatchObject({ isPastDue: false, schedule: { adjustForDST: true } });
     expect(body.lastTimer).toHaveProperty('scheduleStatus');
   });

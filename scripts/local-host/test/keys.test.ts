@@ -92,6 +92,8 @@ describe('without function keys (the default)', () => {
   });
 
   test('an empty master key is refused at start-up', async () => {
-    await expect(startLocalHost({ appRoot: FIXTURE_APP, port: 0, historyStore: new MemoryHistoryStore(), log: () => undefined, keys: { master: '' } })).rejects.toThrow(/master/);
+    await expect(
+      startLocalHost({ appRoot: FIXTURE_APP, port: 0, historyStore: new MemoryHistoryStore(), log: () => undefined, keys: { master: '' } }),
+    ).rejects.toThrow(/master/);
   });
 });

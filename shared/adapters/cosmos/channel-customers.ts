@@ -80,17 +80,10 @@ export class CosmosChannelCustomers implements ChannelCustomers {
    * Writes HQ's answer back (the 1010 distribution): the account number and the new state of the
    * given operations, without reading the customer first.
    */
-  async recordDistribution(
-    customerId: string,
-    hq: DistributedState | undefined,
-    operations: OperationRecord[],
-  ): Promise<void> {
+  async recordDistribution(customerId: string, hq: DistributedState | undefined, operations: OperationRecord[]): Promise<void> {
     const patches: PatchOperation[] = operations.map((op) => ({ op: 'set', path: `/operations/${op.operationId}`, value: op }));
     if (hq) {
-      patches.unshift(
-        { op: 'set', path: '/accountNumber', value: hq.accountNumber },
-        { op: 'set', path: '/hqAppliedCounter', value: hq.appliedCounter },
-      );
+      patches.unshift({ op: 'set', path: '/accountNumber', value: hq.accountNumber }, { op: 'set', path: '/hqAppliedCounter', value: hq.appliedCounter });
     }
     const item = this.customers.item(customerId, customerId);
     try {

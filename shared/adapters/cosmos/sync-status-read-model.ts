@@ -82,7 +82,10 @@ export class CosmosSyncStatusReadModel implements SyncStatusReadModel {
     const found = new Set<string>();
     for (let i = 0; i < operationIds.length; i += ID_CHUNK) {
       const { resources } = await this.staging.items
-        .query<string>({ query: 'SELECT VALUE c.id FROM c WHERE ARRAY_CONTAINS(@ids, c.id)', parameters: [{ name: '@ids', value: operationIds.slice(i, i + ID_CHUNK) }] })
+        .query<string>({
+          query: 'SELECT VALUE c.id FROM c WHERE ARRAY_CONTAINS(@ids, c.id)',
+          parameters: [{ name: '@ids', value: operationIds.slice(i, i + ID_CHUNK) }],
+        })
         .fetchAll();
       for (const id of resources) found.add(id);
     }

@@ -36,7 +36,8 @@ export class MemoryQueue {
   ) {}
 
   send(messageText: string): void {
-    if (Buffer.byteLength(messageText, 'utf8') > MAX_MESSAGE_BYTES) throw new Error(`queue ${this.name}: the message is over ${MAX_MESSAGE_BYTES} bytes (RequestBodyTooLarge)`);
+    if (Buffer.byteLength(messageText, 'utf8') > MAX_MESSAGE_BYTES)
+      throw new Error(`queue ${this.name}: the message is over ${MAX_MESSAGE_BYTES} bytes (RequestBodyTooLarge)`);
     const messageId = randomUUID();
     this.messages.set(messageId, { messageId, messageText, popReceipt: randomUUID(), dequeueCount: 0, visibleAt: this.now(), seq: this.seq++ });
   }

@@ -48,7 +48,14 @@ export class MemorySyncStatusReadModel implements SyncStatusReadModel {
       .where(matches)
       .sort(by((c) => c.updatedAt, 'desc'))
       .map(({ id, channelId, custAccountAsync, accountNumber, email, createdAt, updatedAt, operations }) => ({
-        id, channelId, custAccountAsync, accountNumber, email, createdAt, updatedAt, operations,
+        id,
+        channelId,
+        custAccountAsync,
+        accountNumber,
+        email,
+        createdAt,
+        updatedAt,
+        operations,
       }));
     for (let i = 0; i < found.length; i += CHANNEL_PAGE) yield found.slice(i, i + CHANNEL_PAGE);
   }

@@ -17,10 +17,7 @@ export interface FunctionalityProfile {
 }
 
 export type FeatureName =
-  | 'PerformanceImprovementsForCustomerOrders'
-  | 'EnhancedAsyncCustomerCreation'
-  | 'AsyncCustomerAddressCreation'
-  | 'AsyncCustomerEditing';
+  'PerformanceImprovementsForCustomerOrders' | 'EnhancedAsyncCustomerCreation' | 'AsyncCustomerAddressCreation' | 'AsyncCustomerEditing';
 
 export const FEATURE_NAMES: readonly FeatureName[] = [
   'PerformanceImprovementsForCustomerOrders',
@@ -34,11 +31,7 @@ export const FEATURE_PREREQUISITES: Readonly<Record<FeatureName, readonly Featur
   PerformanceImprovementsForCustomerOrders: [],
   EnhancedAsyncCustomerCreation: [],
   AsyncCustomerAddressCreation: [],
-  AsyncCustomerEditing: [
-    'PerformanceImprovementsForCustomerOrders',
-    'EnhancedAsyncCustomerCreation',
-    'AsyncCustomerAddressCreation',
-  ],
+  AsyncCustomerEditing: ['PerformanceImprovementsForCustomerOrders', 'EnhancedAsyncCustomerCreation', 'AsyncCustomerAddressCreation'],
 };
 
 export interface FeatureState {
@@ -169,9 +162,7 @@ export function readConfig(env: Env = process.env): AppConfig {
     channels.set(id, { id, name: read.string(`Channels__${id}__name`, id), functionalityProfile });
   }
 
-  const enabled = new Map<FeatureName, boolean>(
-    FEATURE_NAMES.map((name) => [name, read.boolean(`Features__${name}`, false)]),
-  );
+  const enabled = new Map<FeatureName, boolean>(FEATURE_NAMES.map((name) => [name, read.boolean(`Features__${name}`, false)]));
   const features = new Map<FeatureName, FeatureState>();
   for (const name of FEATURE_NAMES) {
     const missing = FEATURE_PREREQUISITES[name].filter((p) => !enabled.get(p));
@@ -181,11 +172,7 @@ export function readConfig(env: Env = process.env): AppConfig {
       enabled: on,
       effective: on && missing.length === 0,
       missingPrerequisites: missing,
-      reason: !on
-        ? `Features__${name} is not true`
-        : missing.length > 0
-          ? `missing prerequisites: ${missing.join(', ')}`
-          : undefined,
+      reason: !on ? `Features__${name} is not true` : missing.length > 0 ? `missing prerequisites: ${missing.join(', ')}` : undefined,
     });
   }
 
@@ -283,10 +270,8 @@ class SettingReader {
   /** A Functions-style connection: the setting itself, or `{name}__queueServiceUri` etc. for identity. */
   storageConnection(name: string): StorageConnection {
     const connectionString = this.optionalString(name);
-    const queueServiceUri =
-      this.optionalString(`${name}__queueServiceUri`) ?? accountUri(this.optionalString(`${name}__accountName`), 'queue');
-    const tableServiceUri =
-      this.optionalString(`${name}__tableServiceUri`) ?? accountUri(this.optionalString(`${name}__accountName`), 'table');
+    const queueServiceUri = this.optionalString(`${name}__queueServiceUri`) ?? accountUri(this.optionalString(`${name}__accountName`), 'queue');
+    const tableServiceUri = this.optionalString(`${name}__tableServiceUri`) ?? accountUri(this.optionalString(`${name}__accountName`), 'table');
     if (!connectionString && !queueServiceUri) {
       this.problems.push(`${name}: required (a connection string, or ${name}__queueServiceUri / ${name}__accountName for managed identity)`);
     }

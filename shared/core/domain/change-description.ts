@@ -68,7 +68,12 @@ export function describeChange(
     }
     case 'Affiliation': {
       const name = String(payload.name ?? '');
-      return { kind, summary: `${capital(kind)} of affiliation "${name}"`, changes: [{ field: 'name', old: null, new: payload.name ?? null }], oldValuesFrom: null };
+      return {
+        kind,
+        summary: `${capital(kind)} of affiliation "${name}"`,
+        changes: [{ field: 'name', old: null, new: payload.name ?? null }],
+        oldValuesFrom: null,
+      };
     }
     default: {
       // Addresses and contacts: a new record, so every field is new.

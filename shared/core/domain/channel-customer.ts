@@ -48,7 +48,6 @@ export interface CustomerView extends CustomerProfile {
   operations: Omit<OperationRecord, 'payload'>[];
 }
 
-
 /**
  * The channel's customer caught up with HQ, the master in real-time mode: HQ's values and counter.
  * The operation HQ applied last is recorded if the channel never did (a real-time call that
@@ -76,7 +75,18 @@ export function takenRecord(taken: AppliedOperation, replicationCounter: number,
 
 /** The customer's values as HQ holds them (without HQ's bookkeeping). */
 export function hqProfile(hq: HqCustomer): CustomerProfile {
-  const { id: _id, accountNumber: _a, custAccountAsync: _c, channelId: _ch, appliedCounter: _ac, lastOperation: _l, counterShift: _s, createdAt: _cr, updatedAt: _u, ...profile } = hq;
+  const {
+    id: _id,
+    accountNumber: _a,
+    custAccountAsync: _c,
+    channelId: _ch,
+    appliedCounter: _ac,
+    lastOperation: _l,
+    counterShift: _s,
+    createdAt: _cr,
+    updatedAt: _u,
+    ...profile
+  } = hq;
   return profile;
 }
 
@@ -208,7 +218,16 @@ export function toView(customer: ChannelCustomer): CustomerView {
     .sort((a, b) => a.replicationCounter - b.replicationCounter)
     .map(({ payload: _payload, ...op }) => op);
   const create = operations[0];
-  const { id, externalIdentity: _identity, replicationCounter: _rc, hqAppliedCounter: _hq, operations: _ops, updatedAt: _u, reconciledCounter: _rec, ...rest } = customer;
+  const {
+    id,
+    externalIdentity: _identity,
+    replicationCounter: _rc,
+    hqAppliedCounter: _hq,
+    operations: _ops,
+    updatedAt: _u,
+    reconciledCounter: _rec,
+    ...rest
+  } = customer;
   return {
     ...rest,
     customerId: id,

@@ -76,10 +76,7 @@ export function pickCustomerFields(source: Partial<CustomerFields>): Partial<Cus
 export class InvalidOperationError extends Error {}
 
 /** The profile after one operation; pure, so replaying an operation on the same input is harmless. */
-export function applyOperation(
-  profile: CustomerProfile | undefined,
-  op: Pick<AsyncOperation, 'entity' | 'operation' | 'payload'>,
-): CustomerProfile {
+export function applyOperation(profile: CustomerProfile | undefined, op: Pick<AsyncOperation, 'entity' | 'operation' | 'payload'>): CustomerProfile {
   const key: `${Entity}:${OperationKind}` = `${op.entity}:${op.operation}`;
   if (key === 'Customer:Create') {
     return {
@@ -101,9 +98,7 @@ export function applyOperation(
     case 'Address:Create':
     case 'Address:Update': {
       const address = payload as unknown as Address;
-      const others = profile.addresses
-        .filter((a) => a.addressId !== address.addressId)
-        .map((a) => (address.isPrimary ? { ...a, isPrimary: false } : a));
+      const others = profile.addresses.filter((a) => a.addressId !== address.addressId).map((a) => (address.isPrimary ? { ...a, isPrimary: false } : a));
       return { ...profile, addresses: [...others, address] };
     }
     case 'Address:Deactivate':

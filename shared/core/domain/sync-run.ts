@@ -97,4 +97,3 @@ export function withUpload(run: SyncRun, upload: UploadResult): SyncRun {
     errors: run.errors + synchronized.errors + (upload.errors ?? 0),
   };
 }
-

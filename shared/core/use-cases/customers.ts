@@ -72,9 +72,7 @@ export class CustomerService {
   async edit(channelId: string, customerRef: string, body: unknown, idempotencyKey?: string) {
     this.channel(channelId);
     const changes = pickCustomerFields(parseStrict(customerEditSchema, body));
-    return this.change(channelId, customerRef, 'AsyncCustomerEditing', idempotencyKey, () => [
-      { entity: 'Customer', operation: 'Update', payload: changes },
-    ]);
+    return this.change(channelId, customerRef, 'AsyncCustomerEditing', idempotencyKey, () => [{ entity: 'Customer', operation: 'Update', payload: changes }]);
   }
 
   /** Add address: async when AsyncCustomerAddressCreation is effective, for sync and async customers alike. */
@@ -89,14 +87,17 @@ export class CustomerService {
   private async signUpAsync(channel: Channel, customerId: string, request: SignUpRequest) {
     const enhanced = enhancedFields(request);
     if (enhanced.length > 0 && !featureEffective(this.deps.config, 'EnhancedAsyncCustomerCreation')) {
-      throw new DomainError(
-        'FeatureNotEnabled',
-        `an async sign-up with ${enhanced.join(', ')} needs the feature EnhancedAsyncCustomerCreation`,
-        { feature: 'EnhancedAsyncCustomerCreation', fields: enhanced },
-      );
+      throw new DomainError('FeatureNotEnabled', `an async sign-up with ${enhanced.join(', ')} needs the feature EnhancedAsyncCustomerCreation`, {
+        feature: 'EnhancedAsyncCustomerCreation',
+        fields: enhanced,
+      });
     }
     const custAccountAsync = randomUUID();
-    const operations = signUpOperations({ customerId, channelId: channel.id, custAccountAsync, customerAccount: null }, request, this.deps.clock.now().toISOString());
+    const operations = signUpOperations(
+      { customerId, channelId: channel.id, custAccountAsync, customerAccount: null },
+      request,
+      this.deps.clock.now().toISOString(),
+    );
     const customer = newChannelCustomer(customerId, channel.id, request, 'async', custAccountAsync, null, operations, 'Pending');
 
     if (!(await this.deps.store.create(customer))) return this.existing(customerId);
@@ -108,11 +109,12 @@ export class CustomerService {
     const known = await this.deps.store.read(customerId);
     if (known) return { outcome: 'existing' as const, customer: toView(known.doc) };
 
-    const operations = signUpOperations({ customerId, channelId: channel.id, custAccountAsync: null, customerAccount: null }, request, this.deps.clock.now().toISOString());
-    const hqCustomer = await this.deps.hq.createCustomerRealtime(
-      { customerId, channelId: channel.id, custAccountAsync: null },
-      operations,
+    const operations = signUpOperations(
+      { customerId, channelId: channel.id, custAccountAsync: null, customerAccount: null },
+      request,
+      this.deps.clock.now().toISOString(),
     );
+    const hqCustomer = await this.deps.hq.createCustomerRealtime({ customerId, channelId: channel.id, custAccountAsync: null }, operations);
     // When an earlier attempt created the customer in HQ and then failed before the channel write,
     // HQ keeps that attempt's values (its address ids, its counters): the channel mirrors HQ.
     const created = newChannelCustomer(customerId, channel.id, request, 'realtime', null, hqCustomer.accountNumber, operations, 'Completed');
@@ -155,7 +157,12 @@ export class CustomerService {
       }
       const now = this.deps.clock.now().toISOString();
       const operations = changes.map((change, i) =>
-        operation(customer, { ...change, operationId: i === 0 ? firstId : randomUUID(), replicationCounter: customer.replicationCounter + 1 + i, createdAt: now }),
+        operation(customer, {
+          ...change,
+          operationId: i === 0 ? firstId : randomUUID(),
+          replicationCounter: customer.replicationCounter + 1 + i,
+          createdAt: now,
+        }),
       );
       try {
         if (asyncMode) {
@@ -210,4 +217,3 @@ export class CustomerService {
     return found;
   }
 }
-

@@ -37,7 +37,12 @@ export class Distributor {
    * customer (HQ rejected the create) there is nothing to give back: staging records HQ's answer
    * (Failed, with its error) for operators to see, instead of the run failing on it forever.
    */
-  private async restoreLost(customerId: string, hqCustomer: HqCustomer | undefined, hq: DistributedState | undefined, records: OperationRecord[]): Promise<void> {
+  private async restoreLost(
+    customerId: string,
+    hqCustomer: HqCustomer | undefined,
+    hq: DistributedState | undefined,
+    records: OperationRecord[],
+  ): Promise<void> {
     if (!hqCustomer || !hq) {
       this.log(`distribute: customer ${customerId} is in neither the channel nor HQ; its operations' state stays in HQ staging`);
       return;

@@ -3,7 +3,16 @@
  * directly) are refused while HQ is in servicing; the synchronize job applies staged operations.
  */
 import { HqUnavailableError } from '../domain/errors';
-import { ApplyMode, ApplyResult, appliedOperation, CustomerRef, HqCounterTakenError, HqCustomer, HqRejectedError, planApplication } from '../domain/hq-customer';
+import {
+  ApplyMode,
+  ApplyResult,
+  appliedOperation,
+  CustomerRef,
+  HqCounterTakenError,
+  HqCustomer,
+  HqRejectedError,
+  planApplication,
+} from '../domain/hq-customer';
 import type { AsyncOperation } from '../domain/operation';
 import type { Clock } from '../ports/clock';
 import { isWriteConflict } from '../ports/errors';

@@ -31,10 +31,7 @@ export interface SyncPassInput {
   upload?: Partial<UploadOptions>;
 }
 
-export type SyncStep =
-  | { kind: 'record'; run: SyncRun }
-  | { kind: 'upload'; options: UploadOptions }
-  | { kind: 'synchronize'; batches: BatchRequest[] };
+export type SyncStep = { kind: 'record'; run: SyncRun } | { kind: 'upload'; options: UploadOptions } | { kind: 'synchronize'; batches: BatchRequest[] };
 
 /** What each step answers: nothing, the upload's result, one count per batch. */
 export type StepResult = void | UploadResult | SyncCounts[];
@@ -57,10 +54,7 @@ export type RetryPolicy = typeof STEP_RETRY;
 
 export const HQ_UNAVAILABLE = 'HQ unavailable (servicing): nothing was synchronized; operations wait on the queue';
 
-export function* syncPass(
-  input: SyncPassInput,
-  identity: { instanceId: string; now: () => string },
-): Generator<SyncStep, SyncPassOutcome, StepResult> {
+export function* syncPass(input: SyncPassInput, identity: { instanceId: string; now: () => string }): Generator<SyncStep, SyncPassOutcome, StepResult> {
   const { settings } = input;
   const kind = input.kind ?? 'full';
   let run = input.run ?? newRun(`${identity.instanceId}@${identity.now()}`, identity.instanceId, input.trigger, identity.now());
@@ -147,7 +141,14 @@ export function* syncLoopIteration(
   const now = identity.now();
   const status = (s: SyncLoopStatus['state'], st: SyncLoopState): LoopStep => ({
     kind: 'status',
-    status: { mode: 'continuous', state: s, lastPassAt: st.lastPassAt, lastFullPassAt: st.lastFullPassAt, idleDelaySeconds: st.idleDelayMs / 1000, hqAvailable: st.hqAvailable },
+    status: {
+      mode: 'continuous',
+      state: s,
+      lastPassAt: st.lastPassAt,
+      lastFullPassAt: st.lastFullPassAt,
+      idleDelaySeconds: st.idleDelayMs / 1000,
+      hqAvailable: st.hqAvailable,
+    },
   });
   const full = input.run ? input.kind === 'full' : !state.lastFullPassAt || Date.parse(now) - Date.parse(state.lastFullPassAt) >= FULL_PASS_INTERVAL_MS;
   const passInput: SyncPassInput = { ...input, kind: full ? 'full' : 'stream' };

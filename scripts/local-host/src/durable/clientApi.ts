@@ -157,7 +157,10 @@ async function collection(engine: DurableEngine, method: string, url: URL): Prom
   const records = await engine.list(filter);
   if (method === 'GET') {
     const showInput = url.searchParams.get('showInput') !== 'false';
-    return jsonResponse(200, records.map((r) => statusBody(r, { showInput })));
+    return jsonResponse(
+      200,
+      records.map((r) => statusBody(r, { showInput })),
+    );
   }
   if (method === 'DELETE') {
     let deleted = 0;

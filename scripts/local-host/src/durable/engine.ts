@@ -343,9 +343,10 @@ export class DurableEngine {
         } else {
           const name = action.functionName ?? '';
           const input = activityInput(action.input);
-          const retry = action.actionType === ActionType.CallActivityWithRetry && action.retryOptions
-            ? { policy: action.retryOptions, name, input, attempt: 1 }
-            : undefined;
+          const retry =
+            action.actionType === ActionType.CallActivityWithRetry && action.retryOptions
+              ? { policy: action.retryOptions, name, input, attempt: 1 }
+              : undefined;
           work.push(events.taskScheduled(id, name, input, retry));
         }
       }

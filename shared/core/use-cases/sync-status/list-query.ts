@@ -24,9 +24,15 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const querySchema = z.strictObject({
   status: z.enum(STATUSES, { error: `must be one of ${STATUSES.join(', ')}` }).optional(),
-  channelId: z.string().regex(/^[A-Za-z0-9_]{1,50}$/, 'must be a channel id (letters, digits, _)').optional(),
+  channelId: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,50}$/, 'must be a channel id (letters, digits, _)')
+    .optional(),
   entity: z.enum(ENTITIES, { error: `must be one of ${ENTITIES.join(', ')}` }).optional(),
-  customerAccount: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, 'must be an account number such as C000000001').optional(),
+  customerAccount: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,20}$/, 'must be an account number such as C000000001')
+    .optional(),
   custAccountAsync: z.string().regex(GUID, 'must be a GUID').optional(),
   email: z.string().trim().min(3).max(254, 'must be at most 254 characters').optional(),
   since: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 timestamp such as 2026-11-21T10:00:00Z' }).optional(),

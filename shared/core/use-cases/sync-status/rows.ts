@@ -81,9 +81,7 @@ export function newestFirst(a: SyncStatusRow, b: SyncStatusRow): number {
 /** An operation id is a GUID; a poison message's row is `poison-` + its queue message id. */
 const POISON_ID = /^poison-[A-Za-z0-9-]{1,100}$/;
 
-export type Located =
-  | { source: 'staging'; doc: StagedDoc; etag: string }
-  | { source: 'channel'; customer: ChannelCustomer; record: OperationRecord };
+export type Located = { source: 'staging'; doc: StagedDoc; etag: string } | { source: 'channel'; customer: ChannelCustomer; record: OperationRecord };
 
 /** Where an operation is: in HQ staging, or still only in its channel customer (Pending). */
 export async function locate(operationId: string, staging: Staging, readModel: SyncStatusReadModel): Promise<Located> {
