@@ -73,7 +73,12 @@ test.each(['concurrent', 'sequential'] as const)(
 function fakeDurableClient() {
   let status: string | undefined;
   let started = 0;
+  let woken = 0;
   const client = {
+    async raiseEvent() {
+      if (status !== 'Running' && status !== 'Pending') throw new Error('No instance customerSync is running.');
+      woken++;
+    },
     async getStatus() {
       await new Promise((r) => setTimeout(r, 5)); // both starters read "not running" before either starts
       return status ? { runtimeStatus: status } : undefined;
@@ -85,15 +90,32 @@ function fakeDurableClient() {
       return 'customerSync';
     },
   };
-  return { client: client as unknown as DurableClient, started: () => started, finish: () => (status = 'Completed') };
+  return { client: client as unknown as DurableClient, started: () => started, woken: () => woken, finish: () => (status = 'Completed') };
 }
+
+const SCHEDULED = { ...SYNC_DEFAULTS, mode: 'scheduled' } as never;
+const CONTINUOUS = { ...SYNC_DEFAULTS, mode: 'continuous' } as never;
 
 test('two sync runs started at once result in one run; after it finishes a new one may start', async () => {
   const fake = fakeDurableClient();
-  const [a, b] = await Promise.all([startSyncRun(fake.client, 'timer', SYNC_DEFAULTS as never), startSyncRun(fake.client, 'http', SYNC_DEFAULTS as never)]);
+  const [a, b] = await Promise.all([startSyncRun(fake.client, 'timer', SCHEDULED), startSyncRun(fake.client, 'http', SCHEDULED)]);
   expect([a.started, b.started].sort()).toEqual([false, true]);
   expect(fake.started()).toBe(1);
-  expect((await startSyncRun(fake.client, 'http', SYNC_DEFAULTS as never)).started).toBe(false);
+  expect((await startSyncRun(fake.client, 'http', SCHEDULED)).started).toBe(false);
   fake.finish();
-  expect((await startSyncRun(fake.client, 'http', SYNC_DEFAULTS as never)).started).toBe(true);
+  expect((await startSyncRun(fake.client, 'http', SCHEDULED)).started).toBe(true);
+  expect(fake.woken()).toBe(0);
+});
+
+test('continuous mode: two starters racing start one loop; a start during it wakes it, the watchdog only looks', async () => {
+  const fake = fakeDurableClient();
+  const [a, b] = await Promise.all([startSyncRun(fake.client, 'timer', CONTINUOUS, { wake: false }), startSyncRun(fake.client, 'http', CONTINUOUS)]);
+  expect([a.started, b.started].sort()).toEqual([false, true]);
+  expect(fake.started()).toBe(1);
+  // The loser of the race either found the loop started (and woke it) or lost at startNew.
+  const before = fake.woken();
+  expect(await startSyncRun(fake.client, 'http', CONTINUOUS)).toMatchObject({ started: false, woken: true });
+  expect(await startSyncRun(fake.client, 'timer', CONTINUOUS, { wake: false })).toMatchObject({ started: false, woken: false });
+  expect(fake.started()).toBe(1);
+  expect(fake.woken()).toBe(before + 1);
 });

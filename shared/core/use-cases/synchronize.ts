@@ -65,8 +65,10 @@ export class Synchronizer {
   }
 
   private async synchronizeByCustomer(operations: StagedOperation[], runId: string, options: { markWaiting: boolean }): Promise<SyncCounts> {
+    // A message delivered twice into one receive is one operation: synchronize (and count) it once.
+    const unique = [...new Map(operations.map((op) => [op.operationId, op])).values()];
     const byCustomer = new Map<string, StagedOperation[]>();
-    for (const op of operations) byCustomer.set(op.customerId, [...(byCustomer.get(op.customerId) ?? []), op]);
+    for (const op of unique) byCustomer.set(op.customerId, [...(byCustomer.get(op.customerId) ?? []), op]);
     const counts = emptyCounts();
     const queue = [...byCustomer.entries()];
     const worker = async () => {
