@@ -161,12 +161,13 @@ async function syncAll(customers: Customer[]): Promise<void> {
   }
 }
 
-/** Every customer is there, with the account number it had (null: still pending). */
+/** Every customer is there, each with the account number it had. */
 async function expectAllKept(customers: Customer[]): Promise<void> {
   for (const customer of customers) {
     const { status, customer: now } = await get(customer);
     expect({ customerId: customer.customerId, status }).toEqual({ customerId: customer.customerId, status: 200 });
-    expect(now!.accountNumber).toBe(customer.accountNumber);
+    // A number once given is kept; one still pending may have synced since (the continuous loop starts with the app).
+    if (customer.accountNumber) expect(now!.accountNumber).toBe(customer.accountNumber);
   }
 }
 
