@@ -12,6 +12,8 @@ export interface ConfigView {
     functionalityProfile: string;
     mode: 'async' | 'realtime';
     fallbackToAsyncWhenHqUnavailable: boolean;
+    /** The channel's webhook: its URL, and that a secret is set (never the secret). */
+    webhook: { url: string; secretConfigured: true } | null;
   }[];
   features: { name: string; enabled: boolean; effective: boolean; missingPrerequisites: string[]; reason: string | null }[];
   sync: AppConfig['sync'];
@@ -29,6 +31,7 @@ export function configView(config: AppConfig): ConfigView {
         functionalityProfile: channel.functionalityProfile,
         mode: profile?.createCustomerInAsyncMode ? 'async' : 'realtime',
         fallbackToAsyncWhenHqUnavailable: profile?.fallbackToAsyncWhenHqUnavailable ?? false,
+        webhook: channel.webhook ? { url: channel.webhook.url, secretConfigured: true as const } : null,
       };
     }),
     features: [...config.features.values()].map((feature) => ({
