@@ -14,6 +14,7 @@ import { provisionCosmos } from '../shared/adapters/cosmos/provision';
 import { CosmosRunLog } from '../shared/adapters/cosmos/run-log';
 import { CosmosStaging } from '../shared/adapters/cosmos/staging';
 import { CosmosSyncStatusReadModel } from '../shared/adapters/cosmos/sync-status-read-model';
+import { CosmosWebhookOutbox } from '../shared/adapters/cosmos/webhook-outbox';
 import { createQueueServiceClient } from '../shared/adapters/queue/client';
 import { StorageOperationQueue } from '../shared/adapters/queue/operation-queue';
 import { provisionQueues } from '../shared/adapters/queue/provision';
@@ -131,6 +132,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
     queue: new StorageOperationQueue(queueService.getQueueClient(config.asyncQueue.name), queueService.getQueueClient(config.asyncQueue.poisonName)),
     runs: new CosmosRunLog(c.hqSyncRuns),
     syncStatusReadModel: new CosmosSyncStatusReadModel(c.hqOperations, c.channelCustomers),
+    webhookOutbox: new CosmosWebhookOutbox(c.hqWebhookOutbox),
     clock: systemClock,
   };
   return composeServices(config, ports, overrides, () => cosmosClient.dispose());
