@@ -34,15 +34,15 @@ export class WebhookReceiver {
 
   /** Listens on 127.0.0.1 at a free port; `path` is the webhook path. */
   static async start(path = '/webhooks/commerce'): Promise<WebhookReceiver> {
-    let receiver: WebhookReceiver | undefined;
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => receiver!.take(request.headers, Buffer.concat(chunks).toString('utf8'), response));
-    });
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    receiver = new WebhookReceiver(server, `http://127.0.0.1:${port}${path}`);
+    const receiver = new WebhookReceiver(server, `http://127.0.0.1:${port}${path}`);
+    server.on('request', (request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => receiver.take(request.headers, Buffer.concat(chunks).toString('utf8'), response));
+    });
     return receiver;
   }
 
