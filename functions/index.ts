@@ -28,7 +28,7 @@ import {
   syncTimerHandler,
   uploadActivity,
 } from './sync/customer-sync';
-import { deliverWebhooksHandler, WEBHOOK_DELIVERY_SCHEDULE } from './webhooks/deliver-webhooks';
+import { deliverWebhooksHandler } from './webhooks/deliver-webhooks';
 
 // Read and validate the settings at start-up: a bad value stops the app with its name.
 const config = appConfig();
@@ -136,7 +136,7 @@ app.http('opsConfig', {
 // Completion webhooks: delivered from the outbox by a timer of their own, when a channel has one.
 if ([...config.channels.values()].some((channel) => channel.webhook)) {
   app.timer('deliverWebhooks', {
-    schedule: WEBHOOK_DELIVERY_SCHEDULE,
+    schedule: config.webhooks.schedule,
     handler: deliverWebhooksHandler(services),
   });
 }

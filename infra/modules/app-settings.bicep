@@ -42,6 +42,9 @@ param hqServicing bool
 param hqAccountNumberPrefix string
 param sync syncTuning
 
+@description('Webhooks__schedule: the webhook deliverer\'s timer.')
+param webhookSchedule string
+
 @description('Durable Task Scheduler backend: its endpoint and task hub. null: the Azure Storage backend of host.json.')
 param durableTaskScheduler { endpoint: string, taskHubName: string }?
 
@@ -86,6 +89,8 @@ var fixedSettings = {
   Sync__maxParallelBatches: string(sync.maxParallelBatches)
   Sync__maxAttempts: string(sync.maxAttempts)
   Sync__maxMessagesPerRun: string(sync.maxMessagesPerRun)
+
+  Webhooks__schedule: webhookSchedule
 }
 
 // The stores parameter, one channel per store and one functionality profile per store (named

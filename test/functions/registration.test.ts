@@ -44,14 +44,17 @@ describe('what the Functions host would index', () => {
     }
   });
 
-  test('the webhook deliverer: a timer of its own, every 5 s, only when a channel has a webhook', () => {
+  test('the webhook deliverer: a timer of its own, on Webhooks__schedule (every 5 s unless set), only when a channel has a webhook', () => {
     expect(byName.has('deliverWebhooks')).toBe(false);
-    const withWebhook = loadAppRegistrations(APP_ROOT, {
-      env: { ...sample, Channels__FABRIKAM__webhookUrl: 'https://hooks.example.com/x', Channels__FABRIKAM__webhookSecret: `whsec_${'A'.repeat(43)}=` },
-    });
-    const timer = withWebhook.find((r) => r.name === 'deliverWebhooks')!;
-    expect(triggerOf(timer)).toMatchObject({ type: 'timerTrigger', schedule: '*/5 * * * * *' });
+    const webhook = { Channels__FABRIKAM__webhookUrl: 'https://hooks.example.com/x', Channels__FABRIKAM__webhookSecret: `whsec_${'A'.repeat(43)}=` };
+    const withWebhook = loadAppRegistrations(APP_ROOT, { env: { ...sample, ...webhook } });
+    expect(triggerOf(withWebhook.find((r) => r.name === 'deliverWebhooks')!)).toMatchObject({ type: 'timerTrigger', schedule: '*/5 * * * * *' });
     expect(withWebhook.find((r) => r.name === 'syncTimer')).toBeDefined();
+    const slower = loadAppRegistrations(APP_ROOT, { env: { ...sample, ...webhook, Webhooks__schedule: '*/30 * * * * *' } });
+    expect(triggerOf(slower.find((r) => r.name === 'deliverWebhooks')!)).toMatchObject({ schedule: '*/30 * * * * *' });
+    expect(() => loadAppRegistrations(APP_ROOT, { env: { ...sample, ...webhook, Webhooks__schedule: '*/30 * * * *' } })).toThrow(
+      /Webhooks__schedule: "\*\/30 \* \* \* \*" is not a six-field NCRONTAB expression/,
+    );
   });
 
   test('a bad webhook setting stops start-up naming it, and the secret is not in the message', () => {

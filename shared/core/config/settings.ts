@@ -86,6 +86,10 @@ export interface AppConfig {
     maxAttempts: number;
     maxMessagesPerRun: number;
   };
+  webhooks: {
+    /** NCRONTAB of the deliverer's timer (registered only when some channel has a webhook). */
+    schedule: string;
+  };
 }
 
 export class ConfigurationError extends Error {
@@ -106,6 +110,11 @@ export const SYNC_DEFAULTS = {
   maxParallelBatches: 4,
   maxAttempts: 3,
   maxMessagesPerRun: 100_000,
+} as const;
+
+export const WEBHOOK_DEFAULTS = {
+  /** Every 5 s: an event reaches its receiver about 2.5 s after the sync step that recorded it. */
+  schedule: '*/5 * * * * *',
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -195,10 +204,7 @@ export function readConfig(env: Env = process.env): AppConfig {
     simulatedLatencyMs: read.integer('Hq__simulatedLatencyMs', 0, 0, 60_000),
   };
 
-  const schedule = read.string('Sync__schedule', SYNC_DEFAULTS.schedule);
-  if (schedule.trim().split(/\s+/).length !== 6) {
-    problems.push(`Sync__schedule: "${schedule}" is not a six-field NCRONTAB expression (second minute hour day month weekday)`);
-  }
+  const schedule = read.schedule('Sync__schedule', SYNC_DEFAULTS.schedule);
   const mode = read.string('Sync__mode', SYNC_DEFAULTS.mode);
   if (!SYNC_MODES.includes(mode as SyncMode)) problems.push(`Sync__mode: "${mode}" is not one of ${SYNC_MODES.join(', ')}`);
   const sync = {
@@ -211,6 +217,8 @@ export function readConfig(env: Env = process.env): AppConfig {
     maxMessagesPerRun: read.integer('Sync__maxMessagesPerRun', SYNC_DEFAULTS.maxMessagesPerRun, 1, 10_000_000),
   };
 
+  const webhooks = { schedule: read.schedule('Webhooks__schedule', WEBHOOK_DEFAULTS.schedule) };
+
   if (problems.length > 0) throw new ConfigurationError(problems);
   return {
     storage,
@@ -221,6 +229,7 @@ export function readConfig(env: Env = process.env): AppConfig {
     features,
     hq,
     sync,
+    webhooks,
   };
 }
 
@@ -263,6 +272,15 @@ class SettingReader {
       return fallback;
     }
     return n;
+  }
+
+  /** A six-field NCRONTAB expression (seconds first), as timer triggers take it. */
+  schedule(name: string, fallback: string): string {
+    const value = this.string(name, fallback);
+    if (value.trim().split(/\s+/).length !== 6) {
+      this.problems.push(`${name}: "${value}" is not a six-field NCRONTAB expression (second minute hour day month weekday)`);
+    }
+    return value;
   }
 
   /**

@@ -17,6 +17,7 @@ export interface ConfigView {
   }[];
   features: { name: string; enabled: boolean; effective: boolean; missingPrerequisites: string[]; reason: string | null }[];
   sync: AppConfig['sync'];
+  webhooks: AppConfig['webhooks'];
   hq: { servicing: boolean; accountNumberPrefix: string };
   queue: { name: string; poisonName: string };
 }
@@ -50,6 +51,7 @@ export function configView(config: AppConfig): ConfigView {
       maxAttempts: config.sync.maxAttempts,
       maxMessagesPerRun: config.sync.maxMessagesPerRun,
     },
+    webhooks: { schedule: config.webhooks.schedule },
     hq: { servicing: config.hq.servicingNow(), accountNumberPrefix: config.hq.accountNumberPrefix },
     queue: { name: config.asyncQueue.name, poisonName: config.asyncQueue.poisonName },
   };
