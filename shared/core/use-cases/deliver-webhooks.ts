@@ -159,7 +159,7 @@ export class WebhookDeliverer {
     const lastError = describeResult(result);
     switch (verdict(result)) {
       case 'delivered':
-        this.options.log?.(`webhooks: ${doc.id} delivered to channel ${doc.channelId}'s receiver (try ${attempt})`);
+        // Counted per round by the timer's log line, not one line per event.
         return this.finish(etag, { ...claimed, status: 'Delivered', deliveredAt: answeredAt.toISOString(), lastStatus, lastError: null }, round);
       case 'refused':
         this.options.log?.(`webhooks: ${doc.id} refused by channel ${doc.channelId}'s receiver (${lastError}); not tried again`);
