@@ -9,7 +9,7 @@
 import { configHandler, metricsHandler } from '../../functions/http/ops-sync-status';
 import { ManualClock } from '../../shared/adapters/memory';
 import { WEBHOOK_RETRY, WebhookDelivery } from '../../shared/core/domain/webhook';
-import type { WebhookMetrics } from '../../shared/core/use-cases/deliver-webhooks';
+import type { DeliveryOptions, WebhookMetrics } from '../../shared/core/use-cases/deliver-webhooks';
 import { runSync, signUpBody } from '../support/environment';
 import { createMemoryApp, MemoryTestApp } from '../support/memory-app';
 import { call, httpRequest } from '../ops/http';
@@ -34,9 +34,13 @@ interface App extends MemoryTestApp {
 }
 
 /** FABRIKAM (async) posts its webhooks to `url`; the clock starts now (receivers reject stale timestamps). */
-function appWithWebhook(url = receiver.url, env: Record<string, string> = {}): App {
+function appWithWebhook(url = receiver.url, env: Record<string, string> = {}, delivery: DeliveryOptions = {}): App {
   const clock = new ManualClock(new Date());
-  const app = createMemoryApp({ Channels__FABRIKAM__webhookUrl: url, Channels__FABRIKAM__webhookSecret: secret, ...env }, { reconcileGraceMs: 0 }, { clock });
+  const app = createMemoryApp(
+    { Channels__FABRIKAM__webhookUrl: url, Channels__FABRIKAM__webhookSecret: secret, ...env },
+    { reconcileGraceMs: 0, webhookDelivery: delivery },
+    { clock },
+  );
   return {
     ...app,
     clock,
@@ -140,6 +144,16 @@ test('a receiver that stays down does not keep customers from HQ; its deliveries
   });
   expect(answer.body.webhooks.oldestPendingAgeSeconds).toBeGreaterThan(3 * 3600);
   expect(answer.body.counts).toMatchObject({ Completed: 6, Failed: 0 });
+});
+
+test('a backlog larger than a batch goes out in one round, each event once', async () => {
+  const app = appWithWebhook(receiver.url, {}, { batchSize: 5 });
+  for (let n = 0; n < 23; n++) await app.services.customers.signUp('FABRIKAM', signUpBody(`backlog-${n}`));
+  await runSync(app.services);
+  expect(app.deliveries()).toHaveLength(23);
+  expect(await app.services.webhooks.deliverDue()).toEqual({ attempted: 23, delivered: 23, retrying: 0, failed: 0 });
+  expect(new Set(receiver.received.map((r) => r.id)).size).toBe(23);
+  expect(receiver.received).toHaveLength(23);
 });
 
 test('given up: 410 Gone at once; anything else after three days of tries (not delivered, counted failed)', async () => {

@@ -12,8 +12,8 @@
  *
  * Channels are delivered to side by side and apart: one channel's first due delivery is tried
  * alone, and only when its receiver takes it do the rest follow, so a receiver that is down costs
- * one try per round and never holds up another channel's deliveries. A round stops starting tries
- * after its time budget.
+ * one try per round and never holds up another channel's deliveries. A round takes batch after
+ * batch of due deliveries and stops starting tries after its time budget.
  */
 import type { AppConfig, ChannelWebhook } from '../config/settings';
 import { describeResult, retryDelayMs, verdict, WEBHOOK_RETRY, WebhookDelivery, WebhookRetryPolicy } from '../domain/webhook';
@@ -23,7 +23,7 @@ import type { WebhookOutbox } from '../ports/webhook-outbox';
 import type { WebhookSender } from '../ports/webhook-sender';
 
 export interface DeliveryOptions {
-  /** Due deliveries taken per channel and round (default 50). */
+  /** Due deliveries read at a time per channel (default 50); a round reads batch after batch. */
   batchSize?: number;
   /** Tries in flight per channel once its receiver answered (default 4). */
   concurrency?: number;
@@ -107,21 +107,29 @@ export class WebhookDeliverer {
     return round;
   }
 
+  /**
+   * One channel's part of a round: batches of its due deliveries until none is due, its receiver
+   * fails one, or the round's budget is spent (the claims keep what was sent out of the next batch).
+   */
   private async deliverChannel(channelId: string, webhook: ChannelWebhook, deadline: number, round: DeliveryRound): Promise<void> {
-    const due = await this.outbox.due(channelId, this.clock.now().toISOString(), this.options.batchSize ?? DELIVERY_DEFAULTS.batchSize);
-    if (due.length === 0) return;
-    // The first alone: a receiver that is down gets one try per round, not one per delivery.
-    const first = await this.deliverOne(webhook, due[0], round);
-    if (first !== 'delivered') return;
-    const rest = due.slice(1);
-    let stop = false;
-    const worker = async () => {
-      for (let next = rest.shift(); next && !stop && Date.now() < deadline; next = rest.shift()) {
-        const outcome = await this.deliverOne(webhook, next, round);
-        if (outcome === 'retrying' || outcome === 'failed') stop = true;
+    const batchSize = this.options.batchSize ?? DELIVERY_DEFAULTS.batchSize;
+    for (let batch = 0; Date.now() < deadline; batch++) {
+      const due = await this.outbox.due(channelId, this.clock.now().toISOString(), batchSize);
+      if (due.length === 0) return;
+      if (batch === 0) {
+        // The first alone: a receiver that is down gets one try per round, not one per delivery.
+        if ((await this.deliverOne(webhook, due.shift()!, round)) !== 'delivered') return;
       }
-    };
-    await Promise.all(Array.from({ length: this.options.concurrency ?? DELIVERY_DEFAULTS.concurrency }, worker));
+      let stop = false;
+      const worker = async () => {
+        for (let next = due.shift(); next && !stop && Date.now() < deadline; next = due.shift()) {
+          const outcome = await this.deliverOne(webhook, next, round);
+          if (outcome === 'retrying' || outcome === 'failed') stop = true;
+        }
+      };
+      await Promise.all(Array.from({ length: this.options.concurrency ?? DELIVERY_DEFAULTS.concurrency }, worker));
+      if (stop) return;
+    }
   }
 
   private async deliverOne(webhook: ChannelWebhook, found: Versioned<WebhookDelivery>, round: DeliveryRound): Promise<Outcome> {
