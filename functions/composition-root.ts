@@ -14,6 +14,8 @@ import { provisionCosmos } from '../shared/adapters/cosmos/provision';
 import { CosmosRunLog } from '../shared/adapters/cosmos/run-log';
 import { CosmosStaging } from '../shared/adapters/cosmos/staging';
 import { CosmosSyncStatusReadModel } from '../shared/adapters/cosmos/sync-status-read-model';
+import { CosmosWebhookOutbox } from '../shared/adapters/cosmos/webhook-outbox';
+import { HttpWebhookSender } from '../shared/adapters/http/webhook-sender';
 import { createQueueServiceClient } from '../shared/adapters/queue/client';
 import { StorageOperationQueue } from '../shared/adapters/queue/operation-queue';
 import { provisionQueues } from '../shared/adapters/queue/provision';
@@ -24,8 +26,10 @@ import { systemClock } from '../shared/core/ports/clock';
 import type { OperationQueue } from '../shared/core/ports/operation-queue';
 import type { RunLog } from '../shared/core/ports/run-log';
 import type { Staging } from '../shared/core/ports/staging';
+import type { WebhookSender } from '../shared/core/ports/webhook-sender';
 import { AccountNumbers, accountNumberFormat } from '../shared/core/use-cases/account-numbers';
 import { CustomerService } from '../shared/core/use-cases/customers';
+import { DeliveryOptions, WebhookDeliverer } from '../shared/core/use-cases/deliver-webhooks';
 import { Distributor } from '../shared/core/use-cases/distribute';
 import { HqService } from '../shared/core/use-cases/hq';
 import { Reconciler } from '../shared/core/use-cases/reconcile';
@@ -33,6 +37,7 @@ import { SyncStatusCommands } from '../shared/core/use-cases/sync-status/command
 import { SyncStatusQueries } from '../shared/core/use-cases/sync-status/queries';
 import { Synchronizer } from '../shared/core/use-cases/synchronize';
 import { Uploader } from '../shared/core/use-cases/upload';
+import { WebhookEvents } from '../shared/core/use-cases/webhook-events';
 
 /** The ports are the core's (shared/core/ports); re-exported for those who wire them. */
 export type { Ports };
@@ -52,6 +57,8 @@ export interface Services {
   syncStatus: SyncStatusQueries;
   /** Save and Synchronize on that list. */
   syncStatusCommands: SyncStatusCommands;
+  /** Completion webhooks from the outbox, on a timer of their own. */
+  webhooks: WebhookDeliverer;
   dispose(): void;
 }
 
@@ -65,6 +72,10 @@ export interface ServiceOverrides {
   log?: (message: string) => void;
   /** Reconciliation's grace period (tests use 0; see use-cases/reconcile.ts). */
   reconcileGraceMs?: number;
+  /** How webhooks are posted (the HTTP sender unless told). */
+  webhookSender?: WebhookSender;
+  /** Delivery rounds' sizes, budget and retry schedule (tests shorten the schedule). */
+  webhookDelivery?: DeliveryOptions;
 }
 
 /** The use cases on the given ports. */
@@ -81,7 +92,18 @@ export function composeServices(config: AppConfig, ports: Ports, overrides: Serv
     },
     clock,
   );
-  const synchronizer = new Synchronizer(ports.staging, hq, new Distributor(ports.channel, clock, log), { maxAttempts: config.sync.maxAttempts, log }, clock);
+  const events = new WebhookEvents(config, ports.webhookOutbox, clock);
+  const synchronizer = new Synchronizer(
+    ports.staging,
+    hq,
+    new Distributor(ports.channel, clock, log, events),
+    { maxAttempts: config.sync.maxAttempts, log, events },
+    clock,
+  );
+  const webhooks = new WebhookDeliverer(config, ports.webhookOutbox, overrides.webhookSender ?? new HttpWebhookSender(), clock, {
+    log,
+    ...overrides.webhookDelivery,
+  });
   const syncStatus = new SyncStatusQueries({
     config,
     readModel: ports.syncStatusReadModel,
@@ -90,6 +112,7 @@ export function composeServices(config: AppConfig, ports: Ports, overrides: Serv
     hq,
     queue: ports.queue,
     runs: ports.runs,
+    webhooks,
     clock,
   });
   const reconciler = new Reconciler(ports.channel, ports.staging, { graceMs: overrides.reconcileGraceMs, log });
@@ -101,7 +124,7 @@ export function composeServices(config: AppConfig, ports: Ports, overrides: Serv
     channel: ports.channel,
     queue: ports.queue,
     staging: ports.staging,
-    uploader: new Uploader(ports.queue, ports.staging, clock, log, reconciler, synchronizer),
+    uploader: new Uploader(ports.queue, ports.staging, clock, log, reconciler, synchronizer, events),
     synchronizer,
     runs: ports.runs,
     syncStatus,
@@ -114,6 +137,7 @@ export function composeServices(config: AppConfig, ports: Ports, overrides: Serv
       clock,
       log,
     }),
+    webhooks,
     dispose,
   };
 }
@@ -131,6 +155,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
     queue: new StorageOperationQueue(queueService.getQueueClient(config.asyncQueue.name), queueService.getQueueClient(config.asyncQueue.poisonName)),
     runs: new CosmosRunLog(c.hqSyncRuns),
     syncStatusReadModel: new CosmosSyncStatusReadModel(c.hqOperations, c.channelCustomers),
+    webhookOutbox: new CosmosWebhookOutbox(c.hqWebhookOutbox),
     clock: systemClock,
   };
   return composeServices(config, ports, overrides, () => cosmosClient.dispose());

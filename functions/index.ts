@@ -28,6 +28,7 @@ import {
   syncTimerHandler,
   uploadActivity,
 } from './sync/customer-sync';
+import { deliverWebhooksHandler } from './webhooks/deliver-webhooks';
 
 // Read and validate the settings at start-up: a bad value stops the app with its name.
 const config = appConfig();
@@ -131,6 +132,14 @@ app.http('opsConfig', {
   authLevel: 'function',
   handler: configHandler(services),
 });
+
+// Completion webhooks: delivered from the outbox by a timer of their own, when a channel has one.
+if ([...config.channels.values()].some((channel) => channel.webhook)) {
+  app.timer('deliverWebhooks', {
+    schedule: config.webhooks.schedule,
+    handler: deliverWebhooksHandler(services),
+  });
+}
 
 df.app.orchestration(SYNC_ORCHESTRATION, customerSyncOrchestrator);
 df.app.activity(ACTIVITY.upload, { handler: uploadActivity(services) });

@@ -52,6 +52,9 @@ param sync syncTuning = {
   maxMessagesPerRun: 100000
 }
 
+@description('Webhooks__schedule: six-field NCRONTAB of the webhook deliverer\'s timer, which runs only when a store has a webhook. Every 5 s by default; a longer interval costs fewer executions and delays each event by up to that interval.')
+param webhookSchedule string = '*/5 * * * * *'
+
 @description('AsyncQueue__name; the poison queue "{name}-poison" is created beside it.')
 param asyncQueueName string = 'async-customer-operations'
 
@@ -257,6 +260,7 @@ module appSettings 'modules/app-settings.bicep' = {
     hqServicing: hqServicing
     hqAccountNumberPrefix: hqAccountNumberPrefix
     sync: sync
+    webhookSchedule: webhookSchedule
     durableTaskScheduler: useDurableTaskScheduler
       ? {
           endpoint: durableTaskScheduler!.outputs.endpoint

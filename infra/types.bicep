@@ -16,6 +16,12 @@ type storeConfig = {
 
   @description('Real-time stores only: true queues a sign-up instead of answering 503 while HQ is unavailable. Default false.')
   fallbackToAsyncWhenHqUnavailable: bool?
+
+  @description('Optional: the https URL that receives this store\'s completion webhooks (customer.synced, customer.syncFailed). Needs webhookSecretUri.')
+  webhookUrl: string?
+
+  @description('Optional: the Key Vault secret URI (https://{vault}.vault.azure.net/secrets/{name}) of the store\'s Standard Webhooks secret ("whsec_" + base64). The app reads it through a Key Vault reference with its user-assigned identity, which needs the "Key Vault Secrets User" role on that vault. Needs webhookUrl.')
+  webhookSecretUri: string?
 }
 
 @export()

@@ -73,6 +73,17 @@
     return parts.join(', ');
   }
 
+  /** One line over every channel with a webhook: what waits, why the oldest waits, what went out. */
+  function webhookState(w) {
+    const parts = [w.pending + ' pending'];
+    const stuck = w.channels.filter((c) => c.oldestPending && c.oldestPending.lastError);
+    if (w.retrying) parts.push(w.retrying + ' retrying (' + stuck.map((c) => c.channelId + ': ' + c.oldestPending.lastError).join('; ') + ')');
+    if (w.oldestPendingAgeSeconds !== null) parts.push('oldest ' + duration(w.oldestPendingAgeSeconds));
+    parts.push(w.deliveredLastHour + ' delivered in the last hour');
+    if (w.failed) parts.push(w.failed + ' given up');
+    return parts.join(', ');
+  }
+
   async function loadMetrics() {
     try {
       const { body: m } = await api('metrics');
@@ -88,6 +99,8 @@
         ? seconds(t.p50Ms) + ' / ' + seconds(t.p99Ms) + ' (' + t.samples + ' in ' + t.window.minutes + ' min)'
         : 'no customer synchronized in ' + t.window.minutes + ' min';
       document.querySelector('[data-metric="sync"]').textContent = syncState(m.sync);
+      $('webhooks-metric').hidden = m.webhooks.channels.length === 0;
+      document.querySelector('[data-metric="webhooks"]').textContent = webhookState(m.webhooks);
     } catch (error) {
       say('Could not load the counts: ' + error.message, true);
     }

@@ -42,6 +42,9 @@ param hqServicing bool
 param hqAccountNumberPrefix string
 param sync syncTuning
 
+@description('Webhooks__schedule: the webhook deliverer\'s timer.')
+param webhookSchedule string
+
 @description('Durable Task Scheduler backend: its endpoint and task hub. null: the Azure Storage backend of host.json.')
 param durableTaskScheduler { endpoint: string, taskHubName: string }?
 
@@ -86,6 +89,8 @@ var fixedSettings = {
   Sync__maxParallelBatches: string(sync.maxParallelBatches)
   Sync__maxAttempts: string(sync.maxAttempts)
   Sync__maxMessagesPerRun: string(sync.maxMessagesPerRun)
+
+  Webhooks__schedule: webhookSchedule
 }
 
 // The stores parameter, one channel per store and one functionality profile per store (named
@@ -93,12 +98,25 @@ var fixedSettings = {
 //   Channels__{id}__name, Channels__{id}__functionalityProfile,
 //   FunctionalityProfiles__{id}__createCustomerInAsyncMode,
 //   FunctionalityProfiles__{id}__fallbackToAsyncWhenHqUnavailable
-var storeSettings = reduce(stores, {}, (settings, store) => union(settings, {
-  'Channels__${store.id}__name': store.name
-  'Channels__${store.id}__functionalityProfile': store.id
-  'FunctionalityProfiles__${store.id}__createCustomerInAsyncMode': store.asyncMode ? 'true' : 'false'
-  'FunctionalityProfiles__${store.id}__fallbackToAsyncWhenHqUnavailable': (store.?fallbackToAsyncWhenHqUnavailable ?? false) ? 'true' : 'false'
-}))
+// and, for a store with a webhook, Channels__{id}__webhookUrl and Channels__{id}__webhookSecret. The
+// secret is never a deployment value: the setting is a Key Vault reference, resolved by the platform
+// with the app's identity (function-app.bicep: keyVaultReferenceIdentity). Each of the two is
+// emitted only when given, so a store with one and not the other is refused at start-up by name.
+var storeSettings = reduce(stores, {}, (settings, store) => union(
+  settings,
+  {
+    'Channels__${store.id}__name': store.name
+    'Channels__${store.id}__functionalityProfile': store.id
+    'FunctionalityProfiles__${store.id}__createCustomerInAsyncMode': store.asyncMode ? 'true' : 'false'
+    'FunctionalityProfiles__${store.id}__fallbackToAsyncWhenHqUnavailable': (store.?fallbackToAsyncWhenHqUnavailable ?? false) ? 'true' : 'false'
+  },
+  store.?webhookUrl == null ? {} : {
+    'Channels__${store.id}__webhookUrl': store.?webhookUrl
+  },
+  store.?webhookSecretUri == null ? {} : {
+    'Channels__${store.id}__webhookSecret': '@Microsoft.KeyVault(SecretUri=${store.?webhookSecretUri})'
+  }
+))
 
 // storageProvider type azureManaged with a connection string named by connectionStringName, whose
 // user-assigned identity is ClientID; hubName must be a task hub of the scheduler.

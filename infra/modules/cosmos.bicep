@@ -105,6 +105,14 @@ var containers = [
     indexingPolicy: indexAll
   }
   {
+    database: 'hq'
+    id: 'webhookOutbox'
+    partitionKey: '/channelId'
+    indexingPolicy: indexAll
+    // Delivered and given-up deliveries carry a ttl and expire; pending ones carry none.
+    defaultTtl: -1
+  }
+  {
     database: 'channel'
     id: 'customers'
     partitionKey: '/id'
@@ -177,6 +185,7 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
           version: 2
         }
         indexingPolicy: container.indexingPolicy
+        defaultTtl: container.?defaultTtl
       }
       // Throughput, when provisioned, is shared at database level.
       options: {}

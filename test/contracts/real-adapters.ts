@@ -23,7 +23,11 @@ export function useCosmosContainers(): (name: ContainerName) => Promise<Containe
   afterAll(() => client?.dispose());
   return async (name) => {
     const spec = CONTAINERS[name];
-    const { container } = await database.containers.createIfNotExists({ id: `${spec.id}-${++made}`, partitionKey: { paths: [spec.partitionKey] } });
+    const { container } = await database.containers.createIfNotExists({
+      id: `${spec.id}-${++made}`,
+      partitionKey: { paths: [spec.partitionKey] },
+      ...('defaultTtl' in spec ? { defaultTtl: spec.defaultTtl } : {}),
+    });
     return container;
   };
 }

@@ -7,6 +7,7 @@ import type { ChannelCustomer } from '../../shared/core/domain/channel-customer'
 import type { HqCustomer } from '../../shared/core/domain/hq-customer';
 import { AsyncOperation, OperationRecord, StagedOperation, toStaged } from '../../shared/core/domain/operation';
 import { newRun, SyncRun } from '../../shared/core/domain/sync-run';
+import { newDelivery, syncedDeliveryId, WebhookDelivery } from '../../shared/core/domain/webhook';
 
 export const at = (minute: number) => new Date(Date.UTC(2024, 0, 1, 0, minute)).toISOString();
 
@@ -97,4 +98,14 @@ export function stagedOperation(operation: Partial<AsyncOperation> = {}, overrid
 
 export function syncRun(startedAt: string, overrides: Partial<SyncRun> = {}): SyncRun {
   return { ...newRun(randomUUID(), `instance-${randomUUID()}`, 'test', startedAt), ...overrides };
+}
+
+/** A Pending customer.synced delivery for a fresh customer of `channelId`, created and due at `createdAt`. */
+export function webhookDelivery(channelId = 'FABRIKAM', createdAt = at(0), overrides: Partial<WebhookDelivery> = {}): WebhookDelivery {
+  const event = {
+    type: 'customer.synced' as const,
+    timestamp: createdAt,
+    data: { channelId, customerId: randomUUID(), custAccountAsync: randomUUID(), accountNumber: 'C000000001' },
+  };
+  return { ...newDelivery(syncedDeliveryId(randomUUID()), event, createdAt), ...overrides };
 }

@@ -44,6 +44,36 @@ describe('what the Functions host would index', () => {
     }
   });
 
+  test('the webhook deliverer: a timer of its own, on Webhooks__schedule (every 5 s unless set), only when a channel has a webhook', () => {
+    expect(byName.has('deliverWebhooks')).toBe(false);
+    const webhook = { Channels__FABRIKAM__webhookUrl: 'https://hooks.example.com/x', Channels__FABRIKAM__webhookSecret: `whsec_${'A'.repeat(43)}=` };
+    const withWebhook = loadAppRegistrations(APP_ROOT, { env: { ...sample, ...webhook } });
+    expect(triggerOf(withWebhook.find((r) => r.name === 'deliverWebhooks')!)).toMatchObject({ type: 'timerTrigger', schedule: '*/5 * * * * *' });
+    expect(withWebhook.find((r) => r.name === 'syncTimer')).toBeDefined();
+    const slower = loadAppRegistrations(APP_ROOT, { env: { ...sample, ...webhook, Webhooks__schedule: '*/30 * * * * *' } });
+    expect(triggerOf(slower.find((r) => r.name === 'deliverWebhooks')!)).toMatchObject({ schedule: '*/30 * * * * *' });
+    expect(() => loadAppRegistrations(APP_ROOT, { env: { ...sample, ...webhook, Webhooks__schedule: '*/30 * * * *' } })).toThrow(
+      /Webhooks__schedule: "\*\/30 \* \* \* \*" is not a six-field NCRONTAB expression/,
+    );
+  });
+
+  test('a bad webhook setting stops start-up naming it, and the secret is not in the message', () => {
+    const secret = `whsec_${'B'.repeat(43)}=`;
+    const load = (env: Record<string, string>) => () => loadAppRegistrations(APP_ROOT, { env: { ...sample, ...env } });
+    expect(load({ Channels__FABRIKAM__webhookUrl: 'http://hooks.example.com/x', Channels__FABRIKAM__webhookSecret: secret })).toThrow(
+      /Channels__FABRIKAM__webhookUrl: must be an https URL/,
+    );
+    expect(load({ Channels__FABRIKAM__webhookSecret: secret })).toThrow(/Channels__FABRIKAM__webhookUrl: missing/);
+    let message = '';
+    try {
+      load({ Channels__FABRIKAM__webhookUrl: 'https://hooks.example.com/x', Channels__FABRIKAM__webhookSecret: secret.slice(0, 20) })();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('Channels__FABRIKAM__webhookSecret: not a Standard Webhooks secret');
+    expect(message).not.toContain('BBBBBBBB');
+  });
+
   test('a bad setting stops start-up with a message naming it', () => {
     expect(() => loadAppRegistrations(APP_ROOT, { env: { ...sample, Sync__batchSize: 'lots' } })).toThrow(/Sync__batchSize/);
     expect(() => loadAppRegistrations(APP_ROOT, { env: { ...sample, Channels__BAD__functionalityProfile: '', Channels__BAD__name: 'x' } })).toThrow(

@@ -153,6 +153,23 @@ describeWithCli(`Bicep CLI${cli.found ? ` ${cli.version} (${cli.source})` : ''}`
       expect(String(roles[0].properties?.principalId)).toContain('Microsoft.ManagedIdentity/userAssignedIdentities');
     });
 
+    test("a store's webhook: its URL, its secret as a Key Vault reference resolved with the app's identity, and nothing for stores without one", () => {
+      const vault = 'https://kv-example.vault.azure.net/secrets/fabrikam-webhook';
+      const stores = [
+        { id: 'FABRIKAM', name: 'Fabrikam', asyncMode: true, webhookUrl: 'https://hooks.example.com/commerce', webhookSecretUri: vault },
+        { id: 'CONTOSO', name: 'Contoso', asyncMode: false },
+      ];
+      const resources = snapshotMain(bicep, 'webhook', { ...parametersFor('azureStorage'), stores }).predictedResources;
+      const settings = appSettings(resources);
+      expect(settings).toMatchObject({
+        Channels__FABRIKAM__webhookUrl: 'https://hooks.example.com/commerce',
+        Channels__FABRIKAM__webhookSecret: `@Microsoft.KeyVault(SecretUri=${vault})`,
+      });
+      expect(Object.keys(settings).filter((k) => /webhook/i.test(k) && k.includes('CONTOSO'))).toEqual([]);
+      const site = one(resources, 'Microsoft.Web/sites');
+      expect(String(site.properties?.keyVaultReferenceIdentity)).toContain('Microsoft.ManagedIdentity/userAssignedIdentities');
+    });
+
     test('durableTaskScheduler: app settings switch storageProvider to azureManaged with the identity', () => {
       const resources = scheduler();
       const settings = appSettings(resources);

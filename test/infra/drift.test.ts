@@ -377,6 +377,8 @@ describe('infra drift', () => {
       expect([...discovered.grouped].sort()).toEqual([
         'Channels__{channelId}__functionalityProfile',
         'Channels__{channelId}__name',
+        'Channels__{channelId}__webhookSecret',
+        'Channels__{channelId}__webhookUrl',
         'FunctionalityProfiles__{profileId}__createCustomerInAsyncMode',
         'FunctionalityProfiles__{profileId}__fallbackToAsyncWhenHqUnavailable',
       ]);

@@ -9,7 +9,9 @@
  * - every request answered 2xx is in HQ exactly once, with the last accepted values;
  * - one HQ customer per identity, one account number per custAccountAsync, no account number twice;
  * - a 4xx left no trace (every container and queue counted before and after);
- * - operations applied in order: HQ's appliedCounter = the channel's replicationCounter.
+ * - operations applied in order: HQ's appliedCounter = the channel's replicationCounter;
+ * - FABRIKAM has a webhook: each of its customers has exactly one `customer.synced` delivery in
+ *   the outbox (the outbox's writes fail too), with its account number; CONTOSO, without one, none.
  *
  * FAST_CHECK_RUNS sets the number of runs per model (default 200); FAST_CHECK_SEED (and
  * FAST_CHECK_PATH) replays one; the seed policy is in test/support/fast-check-seed.ts.
@@ -30,6 +32,8 @@ const stats = {
   runs: 0,
   commands: 0,
   faultsInjected: 0,
+  /** Outbox writes that failed before they took effect: the retried step must record the event. */
+  outboxWritesFailed: 0,
   answered2xx: 0,
   answered4xx: 0,
   answered5xx: 0,
@@ -59,6 +63,8 @@ type Command =
   | { kind: 'sync'; how: 'run' | 'upload-twice' | 'batch-twice'; concurrent: boolean }
   | { kind: 'fault'; target: 'cosmos' | 'queue'; n: number; fault: FaultKind }
   | { kind: 'crash'; fault: FaultKind }
+  /** The next write of a webhook event fails (it is a few calls into a sync step, where `fault` seldom reaches). */
+  | { kind: 'outboxFault'; fault: FaultKind }
   | { kind: 'servicing'; on: boolean };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -103,6 +109,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), fault: fc.constantFrom<FaultKind>('unavailable', 'succeeded-but-failed') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('outboxFault' as const), fault: fc.constantFrom(...FAULT_KINDS) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('servicing' as const), on: fc.boolean() }) },
 );
 
@@ -243,6 +250,9 @@ class Model {
         return;
       case 'crash':
         this.app.plan.crashBetweenWrites(cmd.fault);
+        return;
+      case 'outboxFault':
+        this.app.plan.failCallTo('cosmos', /^webhookOutbox\.add$/, cmd.fault);
         return;
       case 'servicing':
         this.hq.servicing = cmd.on;
@@ -416,6 +426,30 @@ class Model {
       }
       expect(Object.values(channel.operations).every((op) => op.status === 'Completed')).toBe(true);
     }
+
+    // The webhook outbox: one customer.synced per FABRIKAM customer, recorded whatever failed, and nothing else.
+    const expectedEvents = hqAll
+      .filter((c) => c.channelId === 'FABRIKAM')
+      .map((c) => ({ customerId: c.id, accountNumber: c.accountNumber, custAccountAsync: c.custAccountAsync }))
+      .sort((a, b) => a.customerId.localeCompare(b.customerId));
+    const recorded = this.app
+      .webhookDeliveries()
+      .map((d) => ({ id: d.id, type: d.event.type, channelId: d.channelId, data: d.event.data }))
+      .sort((a, b) => ('customerId' in a.data ? String(a.data.customerId) : '').localeCompare('customerId' in b.data ? String(b.data.customerId) : ''));
+    expect(recorded).toEqual(
+      await Promise.all(
+        expectedEvents.map(async ({ customerId, accountNumber, custAccountAsync }) => {
+          const channel = (await services.channel.read(customerId))!.doc;
+          const create = Object.values(channel.operations).find((op) => op.entity === 'Customer' && op.operation === 'Create')!;
+          return {
+            id: `customer.synced:${create.operationId}`,
+            type: 'customer.synced',
+            channelId: 'FABRIKAM',
+            data: { channelId: 'FABRIKAM', customerId, custAccountAsync, accountNumber },
+          };
+        }),
+      ),
+    );
   }
 }
 
@@ -438,6 +472,12 @@ const MIXED = {
   Features__AsyncCustomerEditing: 'true',
 };
 
+/** FABRIKAM's completion webhooks go to a receiver nobody runs: the model looks at the outbox, not at deliveries. */
+const WEBHOOK = {
+  Channels__FABRIKAM__webhookUrl: 'http://127.0.0.1:9/webhooks',
+  Channels__FABRIKAM__webhookSecret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+};
+
 async function property(name: string, env: Record<string, string>, enhanced: boolean): Promise<void> {
   let run = 0;
   await fc.assert(
@@ -445,7 +485,7 @@ async function property(name: string, env: Record<string, string>, enhanced: boo
     fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), fc.boolean(), async (commands, fallback) => {
       const hq = { servicing: false };
       const profile = { FunctionalityProfiles__REALTIME__fallbackToAsyncWhenHqUnavailable: String(fallback) };
-      const app = createFaultyMemoryApp({ ...env, ...profile }, logs, { hq: { servicing: () => hq.servicing } });
+      const app = createFaultyMemoryApp({ ...env, ...profile, ...WEBHOOK }, logs, { hq: { servicing: () => hq.servicing } });
       if (fallback) stats.withFallback++;
       const model = new Model(app, hq, new Storefront(() => app.services, logs), enhanced, `r${(run++).toString(36)}x`);
       try {
@@ -459,6 +499,7 @@ async function property(name: string, env: Record<string, string>, enhanced: boo
         stats.runs++;
         stats.commands += commands.length;
         stats.faultsInjected += app.plan.injected.length;
+        stats.outboxWritesFailed += app.plan.injected.filter((f) => f.operation === 'webhookOutbox.add' && f.kind !== 'succeeded-but-failed').length;
         stats.byModel[name] = (stats.byModel[name] ?? 0) + 1;
         app.services.dispose();
       }

@@ -12,6 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { COSMOS_EMULATOR_KEY, freePort, isListening, storageConnectionString, type StoragePorts } from '../../scripts/emulators';
 import { isAlive, localDataLayout, readRunning } from '../../scripts/local-data/folder';
+import { CONTAINERS } from '../../shared/adapters/cosmos/layout';
+
+/** Every container the app provisions (shared/adapters/cosmos/layout.ts). */
+const CONTAINER_COUNT = Object.keys(CONTAINERS).length;
 
 jest.setTimeout(420_000);
 
@@ -206,7 +210,7 @@ test('customers and account numbers survive Ctrl-C and a SIGKILL of everything; 
 
   // 2. After Ctrl-C: everything is there, the queued operation too; new sign-ups get new numbers.
   app = await startApp();
-  expect(app.output()).toMatch(/restored 2 databases, 5 containers, \d+ documents/);
+  expect(app.output()).toMatch(new RegExp(`restored 2 databases, ${CONTAINER_COUNT} containers, \\d+ documents`));
   expect(app.output()).toMatch(/Azurite \(azurite\/\): 1 queued operation message\(s\)/);
   expect(app.output()).not.toMatch(/did not stop cleanly/);
   await expectAllKept(customers);
@@ -223,7 +227,7 @@ test('customers and account numbers survive Ctrl-C and a SIGKILL of everything; 
 
   app = await startApp();
   expect(app.output()).toMatch(/did not stop cleanly/);
-  expect(app.output()).toMatch(/restored 2 databases, 5 containers, \d+ documents/);
+  expect(app.output()).toMatch(new RegExp(`restored 2 databases, ${CONTAINER_COUNT} containers, \\d+ documents`));
   await expectAllKept(customers);
   const pending = customers.filter((c) => c.accountNumber === null);
   expect(pending).toHaveLength(2);
@@ -247,7 +251,7 @@ test('customers and account numbers survive Ctrl-C and a SIGKILL of everything; 
   const wiped = reset();
   expect(wiped.status).toBe(0);
   expect(wiped.output).toMatch(new RegExp(`Removed ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d+ files`));
-  expect(wiped.output).toMatch(/Cosmos DB server data, 2 databases, 5 containers, \d+ documents/);
+  expect(wiped.output).toMatch(new RegExp(`Cosmos DB server data, 2 databases, ${CONTAINER_COUNT} containers, \\d+ documents`));
   expect(existsSync(dataDir)).toBe(false);
   transcript.push(wiped.output.trim());
 

@@ -293,8 +293,15 @@ describe('GET /api/ops/metrics and /api/ops/config, and the page', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.channels).toEqual(
       expect.arrayContaining([
-        { id: 'FABRIKAM', name: 'Fabrikam online store', functionalityProfile: 'ASYNC', mode: 'async', fallbackToAsyncWhenHqUnavailable: false },
-        { id: 'CONTOSO', name: 'Contoso online store', functionalityProfile: 'REALTIME', mode: 'realtime', fallbackToAsyncWhenHqUnavailable: false },
+        { id: 'FABRIKAM', name: 'Fabrikam online store', functionalityProfile: 'ASYNC', mode: 'async', fallbackToAsyncWhenHqUnavailable: false, webhook: null },
+        {
+          id: 'CONTOSO',
+          name: 'Contoso online store',
+          functionalityProfile: 'REALTIME',
+          mode: 'realtime',
+          fallbackToAsyncWhenHqUnavailable: false,
+          webhook: null,
+        },
       ]),
     );
     expect(answer.body.features).toEqual(

@@ -11,6 +11,7 @@ import { LogCapture } from './harness';
 import { createMemoryApp, MemoryTestApp } from './memory-app';
 import { ManualClock, MemoryPorts } from '../../shared/adapters/memory';
 import type { HqCustomer } from '../../shared/core/domain/hq-customer';
+import type { WebhookDelivery } from '../../shared/core/domain/webhook';
 import type { ServiceOverrides } from '../../functions/composition-root';
 
 /** The calls that write, for "crash between two writes". */
@@ -50,6 +51,8 @@ export interface FaultyMemoryApp extends MemoryTestApp {
   /** Documents in every store and messages in both queues: "nothing written" means these do not change. */
   footprint(): Promise<Record<string, number>>;
   hqCustomers(): HqCustomer[];
+  /** The webhook outbox as stored. */
+  webhookDeliveries(): WebhookDelivery[];
 }
 
 export function createFaultyMemoryApp(env: Env, logs: LogCapture, { hq }: Pick<ServiceOverrides, 'hq'> = {}): FaultyMemoryApp {
@@ -68,6 +71,7 @@ export function createFaultyMemoryApp(env: Env, logs: LogCapture, { hq }: Pick<S
       staging: cosmos(ports.staging, 'staging'),
       runs: cosmos(ports.runs, 'runs'),
       syncStatusReadModel: cosmos(ports.syncStatusReadModel, 'syncStatusReadModel'),
+      webhookOutbox: cosmos(ports.webhookOutbox, 'webhookOutbox'),
       queue: faulty(ports.queue, 'queue', 'queue', plan),
     } as MemoryPorts;
   });
@@ -84,10 +88,12 @@ export function createFaultyMemoryApp(env: Env, logs: LogCapture, { hq }: Pick<S
         hqCustomers: ports.hqCustomers.container.where().length,
         hqOperations: ports.staging.container.where().length,
         hqNumberSequences: ports.numberSequences.container.where().length,
+        hqWebhookOutbox: ports.webhookOutbox.container.where().length,
         queued: depth.queued,
         poisoned: depth.poisoned,
       };
     },
     hqCustomers: () => ports.hqCustomers.container.where(),
+    webhookDeliveries: () => ports.webhookOutbox.container.where(),
   };
 }

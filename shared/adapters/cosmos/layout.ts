@@ -9,6 +9,8 @@ export interface ContainerSpec {
   id: string;
   partitionKey: string;
   purpose: string;
+  /** -1: documents expire after their own `ttl` (seconds), and live on without one. */
+  defaultTtl?: -1;
 }
 
 export const CONTAINERS = {
@@ -21,6 +23,13 @@ export const CONTAINERS = {
   },
   hqNumberSequences: { database: 'hq', id: 'numberSequences', partitionKey: '/id', purpose: 'HQ number sequences (customer account)' },
   hqSyncRuns: { database: 'hq', id: 'syncRuns', partitionKey: '/id', purpose: 'one document per sync run' },
+  hqWebhookOutbox: {
+    database: 'hq',
+    id: 'webhookOutbox',
+    partitionKey: '/channelId',
+    purpose: 'the webhook outbox: one document per event and channel receiver, until it is delivered or given up (then kept for a while)',
+    defaultTtl: -1,
+  },
   channelCustomers: {
     database: 'channel',
     id: 'customers',

@@ -13,11 +13,21 @@ import { MemoryOperationQueue } from './operation-queue';
 import { MemoryRunLog } from './run-log';
 import { MemoryStaging } from './staging';
 import { MemorySyncStatusReadModel } from './sync-status-read-model';
+import { MemoryWebhookOutbox } from './webhook-outbox';
 
 export { ManualClock } from './clock';
 export { MemoryContainer } from './documents';
 export { MemoryQueue } from './operation-queue';
-export { MemoryChannelCustomers, MemoryHqCustomers, MemoryNumberSequences, MemoryOperationQueue, MemoryRunLog, MemoryStaging, MemorySyncStatusReadModel };
+export {
+  MemoryChannelCustomers,
+  MemoryHqCustomers,
+  MemoryNumberSequences,
+  MemoryOperationQueue,
+  MemoryRunLog,
+  MemoryStaging,
+  MemorySyncStatusReadModel,
+  MemoryWebhookOutbox,
+};
 
 export interface MemoryPortsOptions {
   /** The core's clock and the queue's (visibility timeouts); the system clock by default. */
@@ -35,6 +45,7 @@ export interface MemoryPorts extends Ports {
   queue: MemoryOperationQueue;
   runs: MemoryRunLog;
   syncStatusReadModel: MemorySyncStatusReadModel;
+  webhookOutbox: MemoryWebhookOutbox;
 }
 
 export function memoryPorts(options: MemoryPortsOptions = {}): MemoryPorts {
@@ -49,6 +60,7 @@ export function memoryPorts(options: MemoryPortsOptions = {}): MemoryPorts {
     queue: new MemoryOperationQueue(options.queueName, clock),
     runs: new MemoryRunLog(),
     syncStatusReadModel: new MemorySyncStatusReadModel(staging.container, channel.container),
+    webhookOutbox: new MemoryWebhookOutbox(),
     clock,
   };
 }

@@ -3,11 +3,20 @@
  * A bad value is a start-up error that names the setting: a silent default would hide a
  * misconfigured store until its customers go missing.
  */
+import { WEBHOOK_SECRET_BYTES, WebhookSecret } from './webhook-secret';
 
 export interface Channel {
   id: string;
   name: string;
   functionalityProfile: string;
+  /** Where completion events of this channel's customers are posted; absent: no webhook. */
+  webhook?: ChannelWebhook;
+}
+
+/** `Channels__{id}__webhookUrl` and `Channels__{id}__webhookSecret`, always both. */
+export interface ChannelWebhook {
+  url: string;
+  secret: WebhookSecret;
 }
 
 export interface FunctionalityProfile {
@@ -77,6 +86,10 @@ export interface AppConfig {
     maxAttempts: number;
     maxMessagesPerRun: number;
   };
+  webhooks: {
+    /** NCRONTAB of the deliverer's timer (registered only when some channel has a webhook). */
+    schedule: string;
+  };
 }
 
 export class ConfigurationError extends Error {
@@ -97,6 +110,11 @@ export const SYNC_DEFAULTS = {
   maxParallelBatches: 4,
   maxAttempts: 3,
   maxMessagesPerRun: 100_000,
+} as const;
+
+export const WEBHOOK_DEFAULTS = {
+  /** Every 5 s: an event reaches its receiver about 2.5 s after the sync step that recorded it. */
+  schedule: '*/5 * * * * *',
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -159,7 +177,8 @@ export function readConfig(env: Env = process.env): AppConfig {
         fallbackToAsyncWhenHqUnavailable: false,
       });
     }
-    channels.set(id, { id, name: read.string(`Channels__${id}__name`, id), functionalityProfile });
+    const webhook = read.webhook(id);
+    channels.set(id, { id, name: read.string(`Channels__${id}__name`, id), functionalityProfile, ...(webhook ? { webhook } : {}) });
   }
 
   const enabled = new Map<FeatureName, boolean>(FEATURE_NAMES.map((name) => [name, read.boolean(`Features__${name}`, false)]));
@@ -185,10 +204,7 @@ export function readConfig(env: Env = process.env): AppConfig {
     simulatedLatencyMs: read.integer('Hq__simulatedLatencyMs', 0, 0, 60_000),
   };
 
-  const schedule = read.string('Sync__schedule', SYNC_DEFAULTS.schedule);
-  if (schedule.trim().split(/\s+/).length !== 6) {
-    problems.push(`Sync__schedule: "${schedule}" is not a six-field NCRONTAB expression (second minute hour day month weekday)`);
-  }
+  const schedule = read.schedule('Sync__schedule', SYNC_DEFAULTS.schedule);
   const mode = read.string('Sync__mode', SYNC_DEFAULTS.mode);
   if (!SYNC_MODES.includes(mode as SyncMode)) problems.push(`Sync__mode: "${mode}" is not one of ${SYNC_MODES.join(', ')}`);
   const sync = {
@@ -201,6 +217,8 @@ export function readConfig(env: Env = process.env): AppConfig {
     maxMessagesPerRun: read.integer('Sync__maxMessagesPerRun', SYNC_DEFAULTS.maxMessagesPerRun, 1, 10_000_000),
   };
 
+  const webhooks = { schedule: read.schedule('Webhooks__schedule', WEBHOOK_DEFAULTS.schedule) };
+
   if (problems.length > 0) throw new ConfigurationError(problems);
   return {
     storage,
@@ -211,6 +229,7 @@ export function readConfig(env: Env = process.env): AppConfig {
     features,
     hq,
     sync,
+    webhooks,
   };
 }
 
@@ -255,6 +274,46 @@ class SettingReader {
     return n;
   }
 
+  /** A six-field NCRONTAB expression (seconds first), as timer triggers take it. */
+  schedule(name: string, fallback: string): string {
+    const value = this.string(name, fallback);
+    if (value.trim().split(/\s+/).length !== 6) {
+      this.problems.push(`${name}: "${value}" is not a six-field NCRONTAB expression (second minute hour day month weekday)`);
+    }
+    return value;
+  }
+
+  /**
+   * A channel's webhook: both settings or neither. The URL must be https, except http to a
+   * loopback host (development); it may not carry credentials, which /api/ops/config would show.
+   * Neither value is ever part of a message: a secret must not reach a log, and a URL is checked
+   * before it is known to be free of one.
+   */
+  webhook(channelId: string): ChannelWebhook | undefined {
+    const urlSetting = `Channels__${channelId}__webhookUrl`;
+    const secretSetting = `Channels__${channelId}__webhookSecret`;
+    const url = this.optionalString(urlSetting);
+    const secretValue = this.optionalString(secretSetting);
+    if (!url && !secretValue) return undefined;
+    if (!url) {
+      this.problems.push(`${urlSetting}: missing; ${secretSetting} is set, and a webhook needs both`);
+      return undefined;
+    }
+    if (!secretValue) {
+      this.problems.push(`${secretSetting}: missing; ${urlSetting} is set, and a webhook needs both (a Standard Webhooks secret, "whsec_" + base64)`);
+      return undefined;
+    }
+    const urlProblem = webhookUrlProblem(url);
+    if (urlProblem) this.problems.push(`${urlSetting}: ${urlProblem}`);
+    const secret = WebhookSecret.parse(secretValue);
+    if (!secret) {
+      this.problems.push(
+        `${secretSetting}: not a Standard Webhooks secret ("whsec_" followed by the base64 of ${WEBHOOK_SECRET_BYTES.min} to ${WEBHOOK_SECRET_BYTES.max} random bytes)`,
+      );
+    }
+    return urlProblem || !secret ? undefined : { url, secret };
+  }
+
   /** The distinct `{id}` of every `{group}__{id}__...` setting. */
   groupKeys(group: string): string[] {
     const ids = new Set<string>();
@@ -277,6 +336,23 @@ class SettingReader {
     }
     return { connectionString, queueServiceUri, tableServiceUri, setting: name };
   }
+}
+
+/** Hosts a webhook may be sent to over plain http: this machine, for development. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** Why this webhook URL is refused, or undefined. */
+export function webhookUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'not an absolute URL';
+  }
+  if (url.username || url.password) return 'must not carry credentials (user:password@): the URL is shown on /api/ops/config';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname.toLowerCase())) return undefined;
+  return 'must be an https URL (http only to a loopback host: 127.0.0.1, ::1, localhost)';
 }
 
 function accountUri(accountName: string | undefined, service: 'queue' | 'table'): string | undefined {

@@ -6,6 +6,7 @@ import type { OperationQueue } from './operation-queue';
 import type { RunLog } from './run-log';
 import type { Staging } from './staging';
 import type { SyncStatusReadModel } from './sync-status-read-model';
+import type { WebhookOutbox } from './webhook-outbox';
 
 /** Every port the core needs: one adapter per port, all from one technology or all in memory. */
 export interface Ports {
@@ -16,5 +17,6 @@ export interface Ports {
   queue: OperationQueue;
   runs: RunLog;
   syncStatusReadModel: SyncStatusReadModel;
+  webhookOutbox: WebhookOutbox;
   clock: Clock;
 }

@@ -12,9 +12,12 @@ export interface ConfigView {
     functionalityProfile: string;
     mode: 'async' | 'realtime';
     fallbackToAsyncWhenHqUnavailable: boolean;
+    /** The channel's webhook: its URL, and that a secret is set (never the secret). */
+    webhook: { url: string; secretConfigured: true } | null;
   }[];
   features: { name: string; enabled: boolean; effective: boolean; missingPrerequisites: string[]; reason: string | null }[];
   sync: AppConfig['sync'];
+  webhooks: AppConfig['webhooks'];
   hq: { servicing: boolean; accountNumberPrefix: string };
   queue: { name: string; poisonName: string };
 }
@@ -29,6 +32,7 @@ export function configView(config: AppConfig): ConfigView {
         functionalityProfile: channel.functionalityProfile,
         mode: profile?.createCustomerInAsyncMode ? 'async' : 'realtime',
         fallbackToAsyncWhenHqUnavailable: profile?.fallbackToAsyncWhenHqUnavailable ?? false,
+        webhook: channel.webhook ? { url: channel.webhook.url, secretConfigured: true as const } : null,
       };
     }),
     features: [...config.features.values()].map((feature) => ({
@@ -47,6 +51,7 @@ export function configView(config: AppConfig): ConfigView {
       maxAttempts: config.sync.maxAttempts,
       maxMessagesPerRun: config.sync.maxMessagesPerRun,
     },
+    webhooks: { schedule: config.webhooks.schedule },
     hq: { servicing: config.hq.servicingNow(), accountNumberPrefix: config.hq.accountNumberPrefix },
     queue: { name: config.asyncQueue.name, poisonName: config.asyncQueue.poisonName },
   };

@@ -7,6 +7,7 @@
 import type { StagedOperation } from '../domain/operation';
 import type { HqService } from './hq';
 import type { Distributor } from './distribute';
+import type { WebhookEvents } from './webhook-events';
 import type { Clock } from '../ports/clock';
 import type { Staging } from '../ports/staging';
 import { HqUnavailableError } from '../domain/errors';
@@ -24,6 +25,8 @@ export interface SynchronizerOptions {
   /** Customers processed at once within one batch. */
   concurrency?: number;
   log?: (message: string) => void;
+  /** Records `customer.syncFailed` when an operation runs out of automatic retries. */
+  events?: Pick<WebhookEvents, 'syncFailed'>;
 }
 
 export class Synchronizer {
@@ -144,6 +147,21 @@ export class Synchronizer {
 
       const decided = [...changes].filter(([, c]) => c.status).map(([op, c]) => ({ ...op, ...c }));
       await this.distributor.distribute(customerId, result.customer, decided);
+      const failed = decided.find((op) => op.status === 'Failed');
+      if (failed && failed.attempts >= this.options.maxAttempts) {
+        // Out of automatic retries: it waits for an operator now. Recorded before staging is marked
+        // (the commit point), so a retried step records it again, under the same id.
+        await this.options.events?.syncFailed({
+          channelId: failed.channelId,
+          operationId: failed.operationId,
+          customerId,
+          custAccountAsync: failed.custAccountAsync,
+          entity: failed.entity,
+          operation: failed.operation,
+          attempts: failed.attempts,
+          error: failed.lastError,
+        });
+      }
       await Promise.all([...changes].map(([op, c]) => this.staging.update(op, c)));
 
       counts.completed = result.completed.length;

@@ -13,6 +13,7 @@ import type { OperationQueue, ReceivedMessage } from '../ports/operation-queue';
 import type { Staging } from '../ports/staging';
 import type { Reconciler } from './reconcile';
 import type { Synchronizer } from './synchronize';
+import type { WebhookEvents } from './webhook-events';
 
 /** A decoded operation larger than this is poison: the queue's own limit is 64 KB of base64. */
 export const MAX_OPERATION_BYTES = 48 * 1024;
@@ -67,6 +68,7 @@ export class Uploader {
     private readonly log: (message: string) => void = () => {},
     private readonly reconciler?: Reconciler,
     private readonly synchronizer?: Pick<Synchronizer, 'synchronizeStaged' | 'hqAvailable'>,
+    private readonly events?: Pick<WebhookEvents, 'syncFailed'>,
   ) {}
 
   async upload(options: UploadOptions): Promise<UploadResult> {
@@ -191,6 +193,20 @@ export class Uploader {
       poison: true,
     };
     await this.staging.stage(row);
+    // A poison row waits for an operator; its channel's receiver is told, when the message names
+    // one with a webhook. Before the delete: a crash in between sets it aside (and records) again.
+    if (row.channelId && this.events) {
+      await this.events.syncFailed({
+        channelId: row.channelId,
+        operationId: row.operationId,
+        customerId: row.customerId === 'poison' ? null : row.customerId,
+        custAccountAsync: typeof partial.custAccountAsync === 'string' && GUID.test(partial.custAccountAsync) ? partial.custAccountAsync : null,
+        entity: row.entity,
+        operation: row.operation,
+        attempts: row.attempts,
+        error: row.lastError,
+      });
+    }
     await this.queue.delete(message);
     this.log(`upload: message ${message.messageId} set aside as poison (${decoded.reason})`);
   }

@@ -29,6 +29,7 @@ import type { OperationQueue } from '../../ports/operation-queue';
 import type { RunLog } from '../../ports/run-log';
 import type { Staging } from '../../ports/staging';
 import type { SyncStatusFilter, SyncStatusReadModel } from '../../ports/sync-status-read-model';
+import type { WebhookDeliverer, WebhookMetrics } from '../deliver-webhooks';
 import type { HqService } from '../hq';
 import { encodeToken, ListQuery } from './list-query';
 import { fillAccounts, locate, newestFirst, pendingRow, replay, stagedRow, SyncStatusRow } from './rows';
@@ -77,6 +78,8 @@ export interface OpsMetrics {
   queue: { name: string; queued: number; poisoned: number };
   lastRun: SyncRun | null;
   timeToHq: TimeToHq;
+  /** Completion webhooks of the channels that have one (all zero and no channels without). */
+  webhooks: WebhookMetrics;
   generatedAt: string;
 }
 
@@ -88,6 +91,7 @@ export interface SyncStatusQueryDeps {
   hq: Pick<HqService, 'getCustomer'>;
   queue: Pick<OperationQueue, 'name' | 'approximateDepth'>;
   runs: RunLog;
+  webhooks: Pick<WebhookDeliverer, 'metrics'>;
   clock: Clock;
 }
 
@@ -162,12 +166,13 @@ export class SyncStatusQueries {
   async metrics(): Promise<OpsMetrics> {
     const now = this.deps.clock.now();
     const since = new Date(now.getTime() - TIME_TO_HQ_WINDOW.minutes * 60_000).toISOString();
-    const [staging, pending, depth, runs, completions] = await Promise.all([
+    const [staging, pending, depth, runs, completions, webhooks] = await Promise.all([
       this.deps.readModel.stagingCounts(this.deps.config.sync.maxAttempts),
       this.pendingSummary(),
       this.deps.queue.approximateDepth(),
       this.deps.runs.recent(1),
       this.deps.readModel.recentCompletions(since, TIME_TO_HQ_WINDOW.maxSamples),
+      this.deps.webhooks.metrics(),
     ]);
     const oldest = [pending.oldest, staging.oldestUploaded].filter((t): t is string => !!t).sort()[0];
     const oldestPending = oldest ? { createdAt: oldest, ageSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(oldest)) / 1000)) } : null;
@@ -180,6 +185,7 @@ export class SyncStatusQueries {
       queue: { name: this.deps.queue.name, ...depth },
       lastRun: runs[0] ?? null,
       timeToHq: timeToHq(completions.map((c) => Date.parse(c.completedAt) - Date.parse(c.createdAt))),
+      webhooks,
       generatedAt: now.toISOString(),
     };
   }
