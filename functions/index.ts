@@ -6,6 +6,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { appConfig } from '../shared/core/config/settings';
 import { services } from './composition-root';
+import { openApiHandler } from './http/openapi';
 import { opsPageHandler } from './http/ops-page';
 import {
   configHandler,
@@ -130,6 +131,16 @@ app.http('opsConfig', {
   methods: ['GET'],
   authLevel: 'function',
   handler: configHandler(services),
+});
+
+// The API's description: every route above, generated from the schemas the handlers use. Built on
+// its first request (functions/http/openapi.ts). A function key like every route: storefront teams
+// have one, and `?code=` lets any tool fetch it.
+app.http('openApiDocument', {
+  route: 'openapi.json',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: openApiHandler(),
 });
 
 df.app.orchestration(SYNC_ORCHESTRATION, customerSyncOrchestrator);

@@ -519,7 +519,7 @@ test('metrics and config take no parameters: an odd query string changes nothing
   await fc.assert(
     fc.asyncProperty(badListQuery, async (query) => {
       for (const [name, handler] of [
-        ['metrics', metricsHandler(services)],
+        ['metrics', metricsHandler(services, async () => ({ running: false, runtimeStatus: null, loop: null }))],
         ['config', configHandler(services)],
       ] as const) {
         const answer = await call(handler, request('GET', name, { query }));

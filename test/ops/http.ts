@@ -5,6 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { HttpHandler } from '../../functions/http/problem';
+import type { SyncLoopReader } from '../../functions/http/ops-sync-status';
+
+/** What the metrics show of the sync loop when no durable client is asked: nothing running. */
+export const noSyncLoop: SyncLoopReader = async () => ({ running: false, runtimeStatus: null, loop: null });
 
 export interface RequestInit {
   headers?: Record<string, string>;

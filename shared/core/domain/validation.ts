@@ -4,11 +4,12 @@
  */
 import { z } from 'zod';
 
-export interface FieldError {
+export const fieldErrorSchema = z.object({
   /** JSON Pointer to the offending value, e.g. `/addresses/0/city`. */
-  path: string;
-  message: string;
-}
+  path: z.string().meta({ description: 'JSON Pointer (RFC 6901) to the offending value, e.g. `/addresses/0/city`; for a query parameter, `/name`.' }),
+  message: z.string(),
+});
+export type FieldError = z.output<typeof fieldErrorSchema>;
 
 export class ValidationError extends Error {
   constructor(readonly errors: FieldError[]) {
