@@ -25,8 +25,11 @@ export const runsQuery = z.strictObject({
     .optional(),
 });
 
-/** The durable client's management links (createCheckStatusResponse), all absolute URLs. */
-const managementLink = z.url();
+/**
+ * The durable client's management links (createCheckStatusResponse): absolute URLs, some of them
+ * templates (`{eventName}`, `{text}` to fill in), so not all of them are URIs as they stand.
+ */
+const managementLink = z.string();
 export const runSyncAnswer = z
   .object({
     instanceId: z.string(),
@@ -38,6 +41,7 @@ export const runSyncAnswer = z
     terminatePostUri: managementLink,
     rewindPostUri: managementLink.optional(),
     purgeHistoryDeleteUri: managementLink,
+    restartPostUri: managementLink.optional(),
     suspendPostUri: managementLink.optional(),
     resumePostUri: managementLink.optional(),
   })

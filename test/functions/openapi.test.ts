@@ -13,6 +13,7 @@ import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/fu
 import { loadAppRegistrations, type AppRegistration } from '@async-customer/local-host';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { buildOpenApiDocument } from '../../functions/http/openapi-document';
+import { documentedHandlerAnswer } from '../support/openapi-conformance';
 
 const APP_ROOT = path.join(__dirname, '../..');
 const sample = JSON.parse(readFileSync(path.join(APP_ROOT, 'local.settings.sample.json'), 'utf8')).Values;
@@ -116,7 +117,10 @@ describe('the function that serves it', () => {
     const registration = loadAppRegistrations(APP_ROOT, { env: sample }).find((r) => r.name === 'openApiDocument')!;
     expect(registration.trigger).toMatchObject({ route: 'openapi.json', methods: ['GET'], authLevel: 'function' });
     const handler = registration.callback as (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-    return handler(new HttpRequest({ url: 'http://localhost:7071/api/openapi.json', method: 'GET' }), new InvocationContext({ logHandler: () => {} }));
+    const request = new HttpRequest({ url: 'http://localhost:7071/api/openapi.json', method: 'GET' });
+    const response = await handler(request, new InvocationContext({ logHandler: () => {} }));
+    documentedHandlerAnswer(request, response);
+    return response;
   };
 
   test('answers the document as JSON', async () => {

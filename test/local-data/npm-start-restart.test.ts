@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { COSMOS_EMULATOR_KEY, freePort, isListening, storageConnectionString, type StoragePorts } from '../../scripts/emulators';
 import { isAlive, localDataLayout, readRunning } from '../../scripts/local-data/folder';
+import { apiFetch } from '../support/openapi-conformance';
 
 jest.setTimeout(420_000);
 
@@ -124,7 +125,7 @@ function body() {
 }
 
 async function signUp(channelId: 'FABRIKAM' | 'CONTOSO'): Promise<Customer> {
-  const response = await fetch(`${appUrl}/api/channels/${channelId}/customers`, {
+  const response = await apiFetch(`${appUrl}/api/channels/${channelId}/customers`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body()),
@@ -134,14 +135,14 @@ async function signUp(channelId: 'FABRIKAM' | 'CONTOSO'): Promise<Customer> {
 }
 
 async function get(customer: Pick<Customer, 'channelId' | 'customerId'>): Promise<{ status: number; customer?: Customer }> {
-  const response = await fetch(`${appUrl}/api/channels/${customer.channelId}/customers/${customer.customerId}`);
+  const response = await apiFetch(`${appUrl}/api/channels/${customer.channelId}/customers/${customer.customerId}`);
   return { status: response.status, customer: response.status === 200 ? ((await response.json()) as Customer) : undefined };
 }
 
 /** "Run sync now", then wait until every given customer has its account number. */
 async function syncAll(customers: Customer[]): Promise<void> {
   for (;;) {
-    const run = await fetch(`${appUrl}/api/ops/sync/run`, { method: 'POST' });
+    const run = await apiFetch(`${appUrl}/api/ops/sync/run`, { method: 'POST' });
     if (run.status === 202) break;
     expect(run.status).toBe(409); // a run resumed after the restart is still going
     await sleep(500);
@@ -234,7 +235,7 @@ test('customers and account numbers survive Ctrl-C and a SIGKILL of everything; 
   await syncAll([fresh[1]]);
   for (const customer of [...pending, ...fresh]) expect(seen.has(customer.accountNumber)).toBe(false);
   expectDistinctNumbers(customers);
-  const metrics = (await (await fetch(`${appUrl}/api/ops/metrics`)).json()) as { counts: Record<string, number> };
+  const metrics = (await (await apiFetch(`${appUrl}/api/ops/metrics`)).json()) as { counts: Record<string, number> };
   expect(metrics.counts).toMatchObject({ Pending: 0, Uploaded: 0, Failed: 0, Completed: customers.filter((c) => c.channelId === 'FABRIKAM').length });
   transcript.push(`account numbers: ${customers.map((c) => c.accountNumber).join(' ')}`);
 

@@ -78,7 +78,7 @@ function serve(table: Route[]): http.Server {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]));
       const body = chunks.length ? { string: Buffer.concat(chunks).toString('utf8') } : undefined;
       const request = new HttpRequest({ url: url.toString(), method, headers, body, params });
-      const answer = read(await handler(request, invocationContext()));
+      const answer = read(await handler(request, invocationContext()), request);
       const responseHeaders = { ...answer.headers };
       responseHeaders['content-type'] ??= 'application/json';
       res.writeHead(answer.status, responseHeaders).end(answer.text);

@@ -12,6 +12,7 @@ import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandl
 import { runSyncPass } from '../../shared/core/use-cases/sync-pass';
 import { createTestApp, Env, TestApp } from './environment';
 import { faultyCosmosClient, faultyQueueServiceClient, FaultPlan } from './faults';
+import { documentedHandlerAnswer } from './openapi-conformance';
 
 /** Every line the app logs, from any of its three outlets, so tests can scan it for personal data. */
 export class LogCapture {
@@ -151,10 +152,9 @@ export class Storefront {
       params,
       ...(text !== undefined && method !== 'GET' ? { body: { string: text } } : {}),
     });
-    const response = await handler(request, this.logs.context());
-    const headersOut = new Headers(response.headers);
-    const parsed = response.jsonBody ?? (typeof response.body === 'string' ? JSON.parse(response.body) : {});
-    return { status: response.status ?? 200, body: parsed as Record<string, unknown>, contentType: headersOut.get('content-type') ?? undefined };
+    const { status, headers: headersOut, text: textOut } = documentedHandlerAnswer(request, await handler(request, this.logs.context()));
+    const parsed = textOut ? (JSON.parse(textOut) as Record<string, unknown>) : {};
+    return { status, body: parsed, contentType: headersOut['content-type'] };
   }
 }
 
