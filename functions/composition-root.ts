@@ -8,6 +8,7 @@ import type { CosmosClient, PluginConfig } from '@azure/cosmos';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { CosmosChannelCustomers } from '../shared/adapters/cosmos/channel-customers';
 import { containers, createCosmosClient } from '../shared/adapters/cosmos/client';
+import { CosmosCustomerSearch } from '../shared/adapters/cosmos/customer-search';
 import { CosmosHqCustomers } from '../shared/adapters/cosmos/hq-customers';
 import { CosmosNumberSequences } from '../shared/adapters/cosmos/number-sequences';
 import { provisionCosmos } from '../shared/adapters/cosmos/provision';
@@ -25,6 +26,7 @@ import type { OperationQueue } from '../shared/core/ports/operation-queue';
 import type { RunLog } from '../shared/core/ports/run-log';
 import type { Staging } from '../shared/core/ports/staging';
 import { AccountNumbers, accountNumberFormat } from '../shared/core/use-cases/account-numbers';
+import { CustomerSearchService } from '../shared/core/use-cases/customer-search';
 import { CustomerService } from '../shared/core/use-cases/customers';
 import { Distributor } from '../shared/core/use-cases/distribute';
 import { HqService } from '../shared/core/use-cases/hq';
@@ -41,6 +43,8 @@ export interface Services {
   config: AppConfig;
   ports: Ports;
   customers: CustomerService;
+  /** The storefront's customer search, pending sync or not. */
+  customerSearch: CustomerSearchService;
   hq: HqService;
   channel: ChannelCustomers;
   queue: OperationQueue;
@@ -97,6 +101,7 @@ export function composeServices(config: AppConfig, ports: Ports, overrides: Serv
     config,
     ports,
     customers: new CustomerService({ config, store: ports.channel, queue: ports.queue, hq, clock, log }),
+    customerSearch: new CustomerSearchService({ config, search: ports.customerSearch }),
     hq,
     channel: ports.channel,
     queue: ports.queue,
@@ -125,6 +130,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
   const c = containers(cosmosClient, config.cosmos);
   const ports: Ports = {
     channel: new CosmosChannelCustomers(c.channelCustomers),
+    customerSearch: new CosmosCustomerSearch(c.channelCustomers),
     hqCustomers: new CosmosHqCustomers(c.hqCustomers),
     numberSequences: new CosmosNumberSequences(c.hqNumberSequences),
     staging: new CosmosStaging(c.hqOperations),

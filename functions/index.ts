@@ -19,7 +19,7 @@ import {
   synchronizeOperationHandler,
 } from './http/ops-sync-status';
 import { listRunsHandler, runSyncHandler } from './http/sync-runs';
-import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from './http/storefront';
+import { addAddressHandler, editCustomerHandler, getCustomerHandler, searchCustomersHandler, signUpHandler } from './http/storefront';
 import {
   ACTIVITY,
   customerSyncOrchestrator,
@@ -43,6 +43,12 @@ app.http('signUpCustomer', {
   methods: ['POST'],
   authLevel: 'function',
   handler: signUpHandler(customers),
+});
+app.http('searchCustomers', {
+  route: 'channels/{channelId}/customers',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: searchCustomersHandler(() => services().customerSearch),
 });
 app.http('getCustomer', {
   route: 'channels/{channelId}/customers/{customerId}',

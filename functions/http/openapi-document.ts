@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import { customerViewSchema } from '../../shared/core/domain/channel-customer';
 import { addressSchema, customerEditSchema, signUpSchema } from '../../shared/core/domain/validation';
+import { customerSearchPageSchema, customerSearchQuery } from '../../shared/core/use-cases/customer-search';
 import { configViewSchema } from '../../shared/core/use-cases/config-view';
 import { saveBody } from '../../shared/core/use-cases/sync-status/commands';
 import { listQuerySchema } from '../../shared/core/use-cases/sync-status/list-query';
@@ -94,6 +95,21 @@ export function buildOpenApiDocument() {
       },
       paths: {
         [`${PREFIX}/channels/{channelId}/customers`]: {
+          get: op({
+            operationId: 'searchCustomers',
+            tags: ['Storefront'],
+            summary: "Search the channel's customers, pending sync included",
+            description:
+              'By `email`, `phone`, `name` or `accountNumber` (at least one; given together, all must match). A customer is found from the moment its sign-up was answered, whether or not it has synced. Pages are bounded (`pageSize`) and continue with `continuationToken`.',
+            requestParams: { path: z.object({ channelId }), query: customerSearchQuery },
+            responses: {
+              '200': { description: 'A page of matches, each as GET of the customer answers it.', content: json(customerSearchPageSchema) },
+              '400': problem(
+                'No criterion, an unknown or repeated parameter, a malformed value, a page size out of 1..100, or a token this API did not hand out.',
+              ),
+              '404': problem('Unknown channel.'),
+            },
+          }),
           post: op({
             operationId: 'signUpCustomer',
             tags: ['Storefront'],

@@ -55,8 +55,18 @@ test('a FABRIKAM sign-up gets its account number after a sync run started over H
     const links = (await run.json()) as { statusQueryGetUri: string };
     expect(links.statusQueryGetUri).toContain('customerSync');
 
+    // Customer search finds it while pending, by its email in any case; then by its account number.
+    const search = async (query: string) => (await (await apiFetch(`${host.url}/api/channels/FABRIKAM/customers?${query}`)).json()) as { customers: unknown[] };
+    expect((await search('email=USERE2E%40example.com')).customers).toEqual([
+      expect.objectContaining({ customerId: created.body.customerId, syncStatus: 'Pending' }),
+    ]);
+
     const account = await waitFor(() => accountNumberOf(host, created.location!));
     expect(account).toMatch(/^C\d{9}$/);
+    expect((await search(`accountNumber=${account}`)).customers).toEqual([
+      expect.objectContaining({ customerId: created.body.customerId, syncStatus: 'Completed' }),
+    ]);
+    expect((await search(`accountNumber=${account}&name=nobody`)).customers).toEqual([]);
 
     const page = await apiFetch(`${host.url}/api/ops/`);
     expect(page.status).toBe(200);

@@ -8,7 +8,7 @@ import type { RunningEmulators } from '../../scripts/emulators';
 import type { ServiceOverrides, Services } from '../../functions/composition-root';
 import { containers, createCosmosClient } from '../../shared/adapters/cosmos/client';
 import { createQueueServiceClient } from '../../shared/adapters/queue/client';
-import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from '../../functions/http/storefront';
+import { addAddressHandler, editCustomerHandler, getCustomerHandler, searchCustomersHandler, signUpHandler } from '../../functions/http/storefront';
 import { runSyncPass } from '../../shared/core/use-cases/sync-pass';
 import { createTestApp, Env, TestApp } from './environment';
 import { faultyCosmosClient, faultyQueueServiceClient, FaultPlan } from './faults';
@@ -103,6 +103,20 @@ export class Storefront {
     );
   }
 
+  /** Customer search; `query` is the raw query string (without `?`), as the host receives it. */
+  search(channelId: string, query: string): Promise<Answer> {
+    return this.call(
+      searchCustomersHandler(() => this.services().customerSearch),
+      'GET',
+      `channels/${channelId}/customers`,
+      { channelId },
+      undefined,
+      undefined,
+      undefined,
+      query,
+    );
+  }
+
   edit(channelId: string, customerId: string, body: unknown, key?: string, raw?: string): Promise<Answer> {
     const path = `channels/${channelId}/customers/${customerId}`;
     return this.call(
@@ -137,6 +151,7 @@ export class Storefront {
     body?: unknown,
     raw?: string,
     key?: string,
+    query?: string,
   ): Promise<Answer> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (key) headers['idempotency-key'] = key;
@@ -146,7 +161,7 @@ export class Storefront {
       url: `http://localhost:7071/api/${path
         .split('/')
         .map((p) => encodeURIComponent(p.toWellFormed()))
-        .join('/')}`,
+        .join('/')}${query ? `?${query}` : ''}`,
       method,
       headers,
       params,

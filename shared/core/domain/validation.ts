@@ -26,6 +26,8 @@ const text = (max: number) =>
     .refine((s) => s.isWellFormed() && !/\p{Cc}/u.test(s), 'must be well-formed text without control characters');
 
 const email = z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be an email address'));
+/** An email as sign-ups give it; customer search takes the same. */
+export const emailSchema = email;
 const phone = z
   .string()
   .trim()
