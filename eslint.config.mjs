@@ -68,6 +68,18 @@ export default tseslint.config(
     },
   },
 
+  // Tests over HTTP use apiFetch, which checks every answer under /api/ against the OpenAPI document.
+  {
+    files: ['test/**/*.ts'],
+    ignores: ['test/support/openapi-conformance.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'fetch', message: 'Use apiFetch (test/support/openapi-conformance.ts): it checks each /api/ answer against /api/openapi.json.' },
+      ],
+    },
+  },
+
   // JavaScript: the ops page runs in the browser; the reporter, jest's config and the local host's
   // fixture app are CommonJS on Node. No type information (they are not in a tsconfig).
   {

@@ -8,6 +8,7 @@ import type { CosmosClient, PluginConfig } from '@azure/cosmos';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { CosmosChannelCustomers } from '../shared/adapters/cosmos/channel-customers';
 import { containers, createCosmosClient } from '../shared/adapters/cosmos/client';
+import { CosmosCustomerSearch } from '../shared/adapters/cosmos/customer-search';
 import { CosmosHqCustomers } from '../shared/adapters/cosmos/hq-customers';
 import { CosmosNumberSequences } from '../shared/adapters/cosmos/number-sequences';
 import { provisionCosmos } from '../shared/adapters/cosmos/provision';
@@ -28,6 +29,7 @@ import type { RunLog } from '../shared/core/ports/run-log';
 import type { Staging } from '../shared/core/ports/staging';
 import type { WebhookSender } from '../shared/core/ports/webhook-sender';
 import { AccountNumbers, accountNumberFormat } from '../shared/core/use-cases/account-numbers';
+import { CustomerSearchService } from '../shared/core/use-cases/customer-search';
 import { CustomerService } from '../shared/core/use-cases/customers';
 import { DeliveryOptions, WebhookDeliverer } from '../shared/core/use-cases/deliver-webhooks';
 import { Distributor } from '../shared/core/use-cases/distribute';
@@ -46,6 +48,8 @@ export interface Services {
   config: AppConfig;
   ports: Ports;
   customers: CustomerService;
+  /** The storefront's customer search, pending sync or not. */
+  customerSearch: CustomerSearchService;
   hq: HqService;
   channel: ChannelCustomers;
   queue: OperationQueue;
@@ -120,6 +124,7 @@ export function composeServices(config: AppConfig, ports: Ports, overrides: Serv
     config,
     ports,
     customers: new CustomerService({ config, store: ports.channel, queue: ports.queue, hq, clock, log }),
+    customerSearch: new CustomerSearchService({ config, search: ports.customerSearch }),
     hq,
     channel: ports.channel,
     queue: ports.queue,
@@ -149,6 +154,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
   const c = containers(cosmosClient, config.cosmos);
   const ports: Ports = {
     channel: new CosmosChannelCustomers(c.channelCustomers),
+    customerSearch: new CosmosCustomerSearch(c.channelCustomers),
     hqCustomers: new CosmosHqCustomers(c.hqCustomers),
     numberSequences: new CosmosNumberSequences(c.hqNumberSequences),
     staging: new CosmosStaging(c.hqOperations),

@@ -6,6 +6,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { appConfig } from '../shared/core/config/settings';
 import { services } from './composition-root';
+import { openApiHandler } from './http/openapi';
 import { opsPageHandler } from './http/ops-page';
 import {
   configHandler,
@@ -18,7 +19,7 @@ import {
   synchronizeOperationHandler,
 } from './http/ops-sync-status';
 import { listRunsHandler, runSyncHandler } from './http/sync-runs';
-import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from './http/storefront';
+import { addAddressHandler, editCustomerHandler, getCustomerHandler, searchCustomersHandler, signUpHandler } from './http/storefront';
 import {
   ACTIVITY,
   customerSyncOrchestrator,
@@ -43,6 +44,12 @@ app.http('signUpCustomer', {
   methods: ['POST'],
   authLevel: 'function',
   handler: signUpHandler(customers),
+});
+app.http('searchCustomers', {
+  route: 'channels/{channelId}/customers',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: searchCustomersHandler(() => services().customerSearch),
 });
 app.http('getCustomer', {
   route: 'channels/{channelId}/customers/{customerId}',
@@ -140,6 +147,15 @@ if ([...config.channels.values()].some((channel) => channel.webhook)) {
     handler: deliverWebhooksHandler(services),
   });
 }
+// The API's description: every route above, generated from the schemas the handlers use. Built on
+// its first request (functions/http/openapi.ts). A function key like every route: storefront teams
+// have one, and `?code=` lets any tool fetch it.
+app.http('openApiDocument', {
+  route: 'openapi.json',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: openApiHandler(),
+});
 
 df.app.orchestration(SYNC_ORCHESTRATION, customerSyncOrchestrator);
 df.app.activity(ACTIVITY.upload, { handler: uploadActivity(services) });

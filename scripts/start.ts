@@ -30,6 +30,7 @@ import {
 } from './local-data/folder';
 import { readConfig } from '../shared/core/config/settings';
 import { createServices, provisionStorage } from '../functions/composition-root';
+import { CosmosChannelCustomers } from '../shared/adapters/cosmos/channel-customers';
 
 const root = path.resolve(__dirname, '..', '..');
 const log = (line: string) => console.log(line);
@@ -142,6 +143,11 @@ async function reportAndCatchUp(
     if (azuriteStarted) {
       const depth = await services.queue.approximateDepth();
       log(`  Azurite (azurite/): ${depth.queued} queued operation message(s), ${depth.poisoned} set aside as poison`);
+    }
+    // Customers kept from before customer search existed get their search keys (counts only).
+    if (services.channel instanceof CosmosChannelCustomers) {
+      const indexed = await services.channel.backfillSearchKeys();
+      if (indexed > 0) log(`  ${indexed} channel customer(s) from before customer search got their search keys`);
     }
     if (hardKilled) {
       log('The last npm start did not stop cleanly (killed?): staging the operations Azurite may have lost from the channel');

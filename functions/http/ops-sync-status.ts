@@ -5,14 +5,37 @@
  */
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { z } from 'zod';
+import { SYNC_MODES } from '../../shared/core/config/settings';
 import { DomainError } from '../../shared/core/domain/errors';
+import { syncCountsSchema } from '../../shared/core/domain/sync-run';
 import { parseListQuery } from '../../shared/core/use-cases/sync-status/list-query';
 import { configView } from '../../shared/core/use-cases/config-view';
 import type { Services } from '../composition-root';
-import type { OperationDetail } from '../../shared/core/use-cases/sync-status/queries';
+import { OperationDetail, operationDetailSchema, opsMetricsSchema, syncStatusPageSchema } from '../../shared/core/use-cases/sync-status/queries';
+import { syncStatusRowSchema } from '../../shared/core/use-cases/sync-status/rows';
 import { ifMatchCheck, quoteEtag } from './etag';
 import { HttpHandler, json, readJson, withProblems } from './problem';
-import { readSyncLoop, SyncLoopView } from '../sync/customer-sync';
+import { readSyncLoop, SyncLoopView, syncLoopViewSchema } from '../sync/customer-sync';
+
+/** The list page, with the link to the next page (also sent as a `Link` header). */
+export const syncStatusListAnswer = syncStatusPageSchema
+  .extend({ next: z.string().nullable().meta({ description: 'The path and query of the next page; null on the last page.' }) })
+  .meta({ id: 'SyncStatusPage' });
+
+/** The detail with its version as `etag` (the ETag header too); the page sends it back in If-Match. */
+export const operationDetailAnswer = operationDetailSchema
+  .omit({ version: true })
+  .extend({ etag: z.string().nullable().meta({ description: 'The ETag of the staged operation; null for an operation still Pending in the channel.' }) })
+  .meta({ id: 'OperationDetail' });
+
+export const synchronizeAnswer = z
+  .object({ operation: syncStatusRowSchema, counts: syncCountsSchema, runId: z.string().meta({ description: '`manual@<timestamp>`' }) })
+  .meta({ id: 'SynchronizeResult' });
+
+export const metricsAnswer = opsMetricsSchema
+  .extend({ sync: syncLoopViewSchema.extend({ mode: z.enum(SYNC_MODES), hqAvailable: z.boolean() }) })
+  .meta({ id: 'OpsMetrics' });
 
 /** Whether a sync run (timer or on demand) is active; the Functions host asks the durable client. */
 export type SyncRunActive = (request: HttpRequest, context: InvocationContext) => Promise<boolean>;
@@ -30,7 +53,7 @@ export function listSyncStatusHandler(services: () => Services): HttpHandler {
       next = url.pathname + url.search;
       headers.link = `<${next}>; rel="next"`;
     }
-    return json(200, { ...page, next }, headers);
+    return json(200, { ...page, next } satisfies z.output<typeof syncStatusListAnswer>, headers);
   });
 }
 
@@ -58,24 +81,24 @@ export function synchronizeOperationHandler(services: () => Services, syncRunAct
         throw new DomainError('Conflict', 'a sync run is processing operations now; synchronize when it has finished', { reason: 'SyncRunning' });
       }
     });
-    return json(200, result);
+    return json(200, result satisfies z.output<typeof synchronizeAnswer>);
   });
 }
 
 /** The detail with its version as the ETag header and an `etag` field (the page sends it back in If-Match). */
 function detailResponse({ version, ...detail }: OperationDetail) {
   const etag = version === null ? null : quoteEtag(version);
-  return json(200, { ...detail, etag }, etag ? { etag } : {});
+  return json(200, { ...detail, etag } satisfies z.output<typeof operationDetailAnswer>, etag ? { etag } : {});
 }
 
 /** What the sync orchestration says of itself; the Functions host asks the durable client. */
 export type SyncLoopReader = (request: HttpRequest, context: InvocationContext) => Promise<SyncLoopView>;
 
-export function metricsHandler(services: () => Services, readLoop?: SyncLoopReader): HttpHandler {
+export function metricsHandler(services: () => Services, readLoop: SyncLoopReader): HttpHandler {
   return withProblems(async (request, context) => {
-    const [metrics, loop] = await Promise.all([services().syncStatus.metrics(), readLoop?.(request, context)]);
+    const [metrics, loop] = await Promise.all([services().syncStatus.metrics(), readLoop(request, context)]);
     const sync = { mode: services().config.sync.mode, hqAvailable: services().hq.available(), ...loop };
-    return json(200, { ...metrics, sync }, { 'cache-control': 'no-store' });
+    return json(200, { ...metrics, sync } satisfies z.output<typeof metricsAnswer>, { 'cache-control': 'no-store' });
   });
 }
 

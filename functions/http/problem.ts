@@ -3,9 +3,10 @@
  * refuses what is not a small JSON object before any work is done.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { z } from 'zod';
 import { ConfigurationError } from '../../shared/core/config/settings';
 import { DomainError, ErrorCode } from '../../shared/core/domain/errors';
-import { FieldError, ValidationError } from '../../shared/core/domain/validation';
+import { FieldError, fieldErrorSchema, ValidationError } from '../../shared/core/domain/validation';
 
 /** Request bodies above this are refused with 413: a sign-up is a few kilobytes. */
 export const MAX_BODY_BYTES = 32 * 1024;
@@ -20,6 +21,21 @@ export interface Problem {
   errors?: FieldError[];
   [extension: string]: unknown;
 }
+
+/**
+ * Every error answer, as the API documents it (`application/problem+json`). Extension members
+ * name what the error is about (`feature`, `fields`, `operationId`, `customerId`, `reason`,
+ * `instanceId`, `retryAfterSeconds`); RFC 9457 lets clients ignore the ones they do not know.
+ */
+export const problemSchema = z
+  .looseObject({
+    type: z.string().meta({ description: 'A URI reference naming the kind of problem, e.g. `/problems/invalid-request`.' }),
+    title: z.string(),
+    status: z.int().min(400).max(599),
+    detail: z.string(),
+    errors: z.array(fieldErrorSchema).optional().meta({ description: 'For validation errors: each offending field or query parameter.' }),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details.' });
 
 export function problem({ status, title, detail, type, ...rest }: Problem, headers: Record<string, string> = {}): HttpResponseInit {
   return {

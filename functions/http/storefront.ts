@@ -2,6 +2,7 @@
  * The storefront (channel) API: thin adapters from HTTP to the customer service.
  */
 import type { HttpRequest } from '@azure/functions';
+import type { CustomerSearchPage, CustomerSearchService } from '../../shared/core/use-cases/customer-search';
 import type { CustomerService } from '../../shared/core/use-cases/customers';
 import { HttpHandler, json, readJson, withProblems } from './problem';
 
@@ -44,6 +45,17 @@ export function addAddressHandler(customers: Customers): HttpHandler {
     const { mode, customer } = await customers().addAddress(channelId, customerId, body, idempotencyKey(request));
     context.log(`address added to customer ${customer.customerId} on channel ${channelId} (${mode})`);
     return json(mode === 'async' ? 202 : 201, customer, { location: customerLocation(request, channelId, customer.customerId) });
+  });
+}
+
+/** GET /api/channels/{channelId}/customers?email=|phone=|name=|accountNumber=: one page of matches. */
+export function searchCustomersHandler(search: () => CustomerSearchService): HttpHandler {
+  return withProblems(async (request, context) => {
+    const channelId = request.params.channelId;
+    const { criteria, ...page } = await search().search(channelId, request.query.entries());
+    // Which criteria and how many matches; never the values searched for (personal data).
+    context.log(`customer search on channel ${channelId} by ${criteria.join(', ')}: ${page.customers.length} found`);
+    return json(200, page satisfies CustomerSearchPage, { 'cache-control': 'no-store' });
   });
 }
 

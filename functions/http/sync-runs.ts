@@ -3,6 +3,8 @@
  */
 import * as df from 'durable-functions';
 import { z } from 'zod';
+import { SYNC_MODES } from '../../shared/core/config/settings';
+import { syncRunSchema } from '../../shared/core/domain/sync-run';
 import { parseQuery } from '../../shared/core/use-cases/sync-status/list-query';
 import type { Services } from '../composition-root';
 import { startSyncRun } from '../sync/customer-sync';
@@ -12,9 +14,9 @@ const MAX_RUNS = 100;
 const DEFAULT_RUNS = 20;
 
 /** Starting a run takes no parameters: a mistyped one is refused, not silently ignored. */
-const runQuery = z.strictObject({});
+export const runQuery = z.strictObject({});
 /** As strict as the list: `limit=abc` or `limit=1e9` is a 400 naming `/limit`, never clamped to a guess. */
-const runsQuery = z.strictObject({
+export const runsQuery = z.strictObject({
   limit: z
     .string()
     .regex(/^\d+$/, `must be a whole number from 1 to ${MAX_RUNS}`)
@@ -22,6 +24,30 @@ const runsQuery = z.strictObject({
     .pipe(z.number().int().min(1, `must be from 1 to ${MAX_RUNS}`).max(MAX_RUNS, `must be from 1 to ${MAX_RUNS}`))
     .optional(),
 });
+
+/**
+ * The durable client's management links (createCheckStatusResponse): absolute URLs, some of them
+ * templates (`{eventName}`, `{text}` to fill in), so not all of them are URIs as they stand.
+ */
+const managementLink = z.string();
+export const runSyncAnswer = z
+  .object({
+    instanceId: z.string(),
+    mode: z.enum(SYNC_MODES),
+    started: z.boolean().meta({ description: 'false: a continuous loop was already running and was woken to pass at once.' }),
+    id: z.string(),
+    statusQueryGetUri: managementLink,
+    sendEventPostUri: managementLink,
+    terminatePostUri: managementLink,
+    rewindPostUri: managementLink.optional(),
+    purgeHistoryDeleteUri: managementLink,
+    restartPostUri: managementLink.optional(),
+    suspendPostUri: managementLink.optional(),
+    resumePostUri: managementLink.optional(),
+  })
+  .meta({ id: 'SyncRunStarted', description: 'The orchestration instance and its Durable Functions status links.' });
+
+export const runsAnswer = z.object({ runs: z.array(syncRunSchema).meta({ description: 'Newest first.' }) }).meta({ id: 'SyncRuns' });
 
 export function runSyncHandler(services: () => Services): HttpHandler {
   return withProblems(async (request, context) => {

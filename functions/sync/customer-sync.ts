@@ -4,11 +4,22 @@
  */
 import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
+import { z } from 'zod';
 import type { ActivityHandler, DurableClient, OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { AppConfig } from '../../shared/core/config/settings';
 import type { SyncRun } from '../../shared/core/domain/sync-run';
 import type { BatchRequest } from '../../shared/core/use-cases/synchronize';
-import { LoopStep, STEP_RETRY, SyncLoopInput, syncLoopIteration, SyncLoopStatus, syncPass, SyncStep, StepResult } from '../../shared/core/use-cases/sync-pass';
+import {
+  LoopStep,
+  STEP_RETRY,
+  SyncLoopInput,
+  syncLoopIteration,
+  SyncLoopStatus,
+  syncLoopStatusSchema,
+  syncPass,
+  SyncStep,
+  StepResult,
+} from '../../shared/core/use-cases/sync-pass';
 import type { UploadOptions } from '../../shared/core/use-cases/upload';
 import type { Services } from '../composition-root';
 
@@ -151,12 +162,13 @@ export async function startSyncRun(
 }
 
 /** The loop (or run) as operators see it on /api/ops/metrics. */
-export interface SyncLoopView {
-  running: boolean;
-  runtimeStatus: string | null;
+export const syncLoopViewSchema = z.object({
+  running: z.boolean().meta({ description: 'Whether the customerSync orchestration is Running, Pending or ContinuedAsNew.' }),
+  runtimeStatus: z.string().nullable().meta({ description: "The orchestration's runtime status; null when it never ran." }),
   /** The continuous loop's own account (null in scheduled mode or before its first pass). */
-  loop: SyncLoopStatus | null;
-}
+  loop: syncLoopStatusSchema.nullable(),
+});
+export type SyncLoopView = z.output<typeof syncLoopViewSchema>;
 
 export async function readSyncLoop(client: DurableClient): Promise<SyncLoopView> {
   const status = await client.getStatus(SYNC_INSTANCE_ID).catch(() => undefined);

@@ -8,6 +8,7 @@ import { provisionStorage } from '../../functions/composition-root';
 import { readConfig } from '../../shared/core/config/settings';
 import { createServices } from '../../functions/composition-root';
 import { Env, sampleEnv, signUpBody, useEmulators } from '../support/environment';
+import { apiFetch } from '../support/openapi-conformance';
 
 const APP_ROOT = path.join(__dirname, '../..');
 const emulators = useEmulators();
@@ -29,7 +30,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_00
 }
 
 async function signUp(host: LocalHost, channelId: string, body: unknown) {
-  const response = await fetch(`${host.url}/api/channels/${channelId}/customers`, {
+  const response = await apiFetch(`${host.url}/api/channels/${channelId}/customers`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -38,7 +39,7 @@ async function signUp(host: LocalHost, channelId: string, body: unknown) {
 }
 
 async function accountNumberOf(host: LocalHost, location: string): Promise<string | undefined> {
-  const customer = (await (await fetch(`${host.url}${location}`)).json()) as { accountNumber: string | null; syncStatus: string };
+  const customer = (await (await apiFetch(`${host.url}${location}`)).json()) as { accountNumber: string | null; syncStatus: string };
   return customer.accountNumber && customer.syncStatus === 'Completed' ? customer.accountNumber : undefined;
 }
 
@@ -49,21 +50,31 @@ test('a FABRIKAM sign-up gets its account number after a sync run started over H
     expect(created.status).toBe(202);
     expect(created.body).toMatchObject({ accountNumber: null, mode: 'async', syncStatus: 'Pending' });
 
-    const run = await fetch(`${host.url}/api/ops/sync/run`, { method: 'POST' });
+    const run = await apiFetch(`${host.url}/api/ops/sync/run`, { method: 'POST' });
     expect(run.status).toBe(202);
     const links = (await run.json()) as { statusQueryGetUri: string };
     expect(links.statusQueryGetUri).toContain('customerSync');
 
+    // Customer search finds it while pending, by its email in any case; then by its account number.
+    const search = async (query: string) => (await (await apiFetch(`${host.url}/api/channels/FABRIKAM/customers?${query}`)).json()) as { customers: unknown[] };
+    expect((await search('email=USERE2E%40example.com')).customers).toEqual([
+      expect.objectContaining({ customerId: created.body.customerId, syncStatus: 'Pending' }),
+    ]);
+
     const account = await waitFor(() => accountNumberOf(host, created.location!));
     expect(account).toMatch(/^C\d{9}$/);
+    expect((await search(`accountNumber=${account}`)).customers).toEqual([
+      expect.objectContaining({ customerId: created.body.customerId, syncStatus: 'Completed' }),
+    ]);
+    expect((await search(`accountNumber=${account}&name=nobody`)).customers).toEqual([]);
 
-    const page = await fetch(`${host.url}/api/ops/`);
+    const page = await apiFetch(`${host.url}/api/ops/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await page.text()).toContain('Customer synchronization status');
 
-    const runs = (await (await fetch(`${host.url}/api/ops/sync/runs`)).json()) as { runs: { status: string; completed: number }[] };
-    await waitFor(async () => ((await (await fetch(`${host.url}/api/ops/sync/runs`)).json()) as typeof runs).runs.find((r) => r.status === 'Completed'));
+    const runs = (await (await apiFetch(`${host.url}/api/ops/sync/runs`)).json()) as { runs: { status: string; completed: number }[] };
+    await waitFor(async () => ((await (await apiFetch(`${host.url}/api/ops/sync/runs`)).json()) as typeof runs).runs.find((r) => r.status === 'Completed'));
     expect(runs.runs.length).toBeGreaterThan(0);
   } finally {
     await host.stop();
@@ -76,7 +87,7 @@ test('the timer starts sync runs on its schedule', async () => {
     const created = await signUp(host, 'FABRIKAM', signUpBody('timer'));
     expect(created.status).toBe(202);
     expect(await waitFor(() => accountNumberOf(host, created.location!))).toMatch(/^C\d{9}$/);
-    const { runs } = (await (await fetch(`${host.url}/api/ops/sync/runs`)).json()) as { runs: { trigger: string }[] };
+    const { runs } = (await (await apiFetch(`${host.url}/api/ops/sync/runs`)).json()) as { runs: { trigger: string }[] };
     expect(runs.some((r) => r.trigger === 'timer')).toBe(true);
   } finally {
     await host.stop();
@@ -93,7 +104,7 @@ test('a run cut off by a host stop resumes when the host starts again, and nothi
       expect(created.status).toBe(202);
       locations.push(created.location!);
     }
-    expect((await fetch(`${host.url}/api/ops/sync/run`, { method: 'POST' })).status).toBe(202);
+    expect((await apiFetch(`${host.url}/api/ops/sync/run`, { method: 'POST' })).status).toBe(202);
     // Stop once the run is under way but not finished.
     await waitFor(async () => ((await accountNumberOf(host, locations[0])) ? true : undefined));
   } finally {
@@ -115,7 +126,7 @@ test('a run cut off by a host stop resumes when the host starts again, and nothi
     expect(new Set(accounts).size).toBe(locations.length);
     // No timer fires in this test (yearly schedule): the resumed instance finished the work.
     const status = await waitFor(async () => {
-      const body = (await (await fetch(`${host.url}/runtime/webhooks/durabletask/instances/customerSync`)).json()) as { runtimeStatus: string };
+      const body = (await (await apiFetch(`${host.url}/runtime/webhooks/durabletask/instances/customerSync`)).json()) as { runtimeStatus: string };
       return body.runtimeStatus === 'Completed' ? body : undefined;
     });
     expect(status.runtimeStatus).toBe('Completed');

@@ -8,6 +8,7 @@ import { LocalHost, nodeProcess, startLocalHost } from '@async-customer/local-ho
 import { provisionStorage } from '../../functions/composition-root';
 import { readConfig } from '../../shared/core/config/settings';
 import { Env, sampleEnv, signUpBody, useEmulators } from '../support/environment';
+import { apiFetch } from '../support/openapi-conformance';
 
 const APP_ROOT = path.join(__dirname, '../..');
 /** The environment the app reads (under jest the sandbox's process.env is a copy). */
@@ -31,11 +32,11 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_00
 }
 
 async function getJson<T>(host: LocalHost, route: string): Promise<T> {
-  return (await (await fetch(`${host.url}${route}`)).json()) as T;
+  return (await (await apiFetch(`${host.url}${route}`)).json()) as T;
 }
 
 async function signUp(host: LocalHost, body: unknown): Promise<string> {
-  const response = await fetch(`${host.url}/api/channels/FABRIKAM/customers`, {
+  const response = await apiFetch(`${host.url}/api/channels/FABRIKAM/customers`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -56,7 +57,7 @@ interface LoopStatus {
 
 /** The loop's durable status; before the watchdog's first tick there is no instance (404). */
 async function loopStatus(host: LocalHost): Promise<LoopStatus> {
-  const response = await fetch(`${host.url}/runtime/webhooks/durabletask/instances/customerSync`);
+  const response = await apiFetch(`${host.url}/runtime/webhooks/durabletask/instances/customerSync`);
   return response.ok ? ((await response.json()) as LoopStatus) : { runtimeStatus: 'None', customStatus: null };
 }
 
@@ -94,7 +95,7 @@ describe('continuous mode', () => {
     // Sync__idleDelaySeconds (2) plus a pass.
     expect(Date.now() - started).toBeLessThan(2000 + 3000);
 
-    const woken = await fetch(`${host.url}/api/ops/sync/run`, { method: 'POST' });
+    const woken = await apiFetch(`${host.url}/api/ops/sync/run`, { method: 'POST' });
     expect(woken.status).toBe(202);
     expect(await woken.json()).toMatchObject({ instanceId: 'customerSync', mode: 'continuous', started: false });
   }, 60_000);

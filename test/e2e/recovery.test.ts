@@ -16,6 +16,7 @@ import { containers, createCosmosClient } from '../../shared/adapters/cosmos/cli
 import { readConfig } from '../../shared/core/config/settings';
 import { freePort } from '../../scripts/emulators';
 import { Env, sampleEnv, signUpBody, useEmulators } from '../support/environment';
+import { apiFetch } from '../support/openapi-conformance';
 
 const APP_ROOT = path.join(__dirname, '../..');
 /** The local host's CLI as `npm test` builds it (npm run build runs before jest). */
@@ -97,7 +98,7 @@ async function startHost(env: Env, label: string): Promise<Host> {
       throw new Error(`host ${label} exited (${child.exitCode ?? child.signalCode}) before answering:\n${tail(logFile)}`);
     }
     try {
-      const response = await fetch(`${host.url}/admin/functions`, { signal: AbortSignal.timeout(2000) });
+      const response = await apiFetch(`${host.url}/admin/functions`, { signal: AbortSignal.timeout(2000) });
       if (response.ok) return host;
     } catch {
       // not listening yet
@@ -132,7 +133,7 @@ type Attempt = { ok: true; status: number; location: string } | { ok: false; err
 
 async function signUp(host: Host, body: unknown): Promise<Attempt> {
   try {
-    const response = await fetch(`${host.url}/api/channels/FABRIKAM/customers`, {
+    const response = await apiFetch(`${host.url}/api/channels/FABRIKAM/customers`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -157,7 +158,7 @@ interface View {
 
 async function viewOf(host: Host, location: string): Promise<View | undefined> {
   try {
-    const response = await fetch(`${host.url}${location}`, { signal: AbortSignal.timeout(10_000) });
+    const response = await apiFetch(`${host.url}${location}`, { signal: AbortSignal.timeout(10_000) });
     if (!response.ok) return undefined;
     const customer = (await response.json()) as { accountNumber: string | null; syncStatus: string; syncedAt: string | null };
     return customer.accountNumber && customer.syncStatus === 'Completed' && customer.syncedAt
@@ -185,7 +186,7 @@ async function waitForAccounts(
   const deadline = since + timeoutMs;
   const services = createServices(readConfig(env));
   const timedOut = async (what: string) => {
-    const metrics = await fetch(`${host.url}/api/ops/metrics`)
+    const metrics = await apiFetch(`${host.url}/api/ops/metrics`)
       .then((r) => r.text())
       .catch((e: unknown) => String(e));
     return new Error(`${what} ${timeoutMs} ms after the restart\nmetrics: ${metrics}\nhost log:\n${tail(host.logFile)}`);
@@ -228,7 +229,7 @@ interface Metrics {
 }
 
 async function metrics(host: Host): Promise<Metrics> {
-  return (await (await fetch(`${host.url}/api/ops/metrics`)).json()) as Metrics;
+  return (await (await apiFetch(`${host.url}/api/ops/metrics`)).json()) as Metrics;
 }
 
 /**

@@ -20,6 +20,7 @@ import { freePort } from '../../scripts/emulators';
 import { readConfig } from '../../shared/core/config/settings';
 import { Env, sampleEnv, signUpBody, useEmulators } from '../support/environment';
 import { HostChild, killAllHosts, spawnHost, startHost } from '../support/host-child';
+import { apiFetch } from '../support/openapi-conformance';
 import { newWebhookSecret, WebhookReceiver } from '../support/webhook-receiver';
 
 const emulators = useEmulators();
@@ -51,7 +52,7 @@ async function appEnv(url: string, secret: string, extra: Env = {}): Promise<Env
 const logFile = (label: string) => path.join(logDir, `${++logs}-${label}.log`);
 
 async function signUp(host: HostChild, n: string): Promise<{ customerId: string; custAccountAsync: string; location: string }> {
-  const response = await fetch(`${host.url}/api/channels/FABRIKAM/customers`, {
+  const response = await apiFetch(`${host.url}/api/channels/FABRIKAM/customers`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(signUpBody(n)),
@@ -62,7 +63,7 @@ async function signUp(host: HostChild, n: string): Promise<{ customerId: string;
 }
 
 async function getJson<T>(host: HostChild, route: string): Promise<{ text: string; body: T }> {
-  const text = await (await fetch(`${host.url}${route}`)).text();
+  const text = await (await apiFetch(`${host.url}${route}`)).text();
   return { text, body: JSON.parse(text) as T };
 }
 

@@ -2,10 +2,11 @@
  * The storefront handlers, called with the real HttpRequest and InvocationContext classes of
  * @azure/functions, over services talking to the real emulators.
  */
-import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { HttpRequest, InvocationContext } from '@azure/functions';
 import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from '../../functions/http/storefront';
 import type { Services } from '../../functions/composition-root';
 import { ALL_FEATURES, createTestApp, runSync, signUpBody, useEmulators } from '../support/environment';
+import { documentedHandlerAnswer } from '../support/openapi-conformance';
 
 const emulators = useEmulators();
 
@@ -28,18 +29,14 @@ function request({ method, path, params, body, headers = {} }: Call): HttpReques
   });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read the body freely
-async function bodyOf(response: HttpResponseInit): Promise<Record<string, any>> {
-  if (response.jsonBody !== undefined) return response.jsonBody;
-  return JSON.parse(String(response.body));
-}
-
 function api(services: Services) {
   const customers = () => services.customers;
   const context = () => new InvocationContext({ functionName: 'test', invocationId: 'test-invocation', logHandler: () => {} });
   const call = async (handler: ReturnType<typeof signUpHandler>, c: Call) => {
-    const response = await handler(request(c), context());
-    return { status: response.status ?? 200, headers: (response.headers ?? {}) as Record<string, string>, body: await bodyOf(response) };
+    const sent = request(c);
+    const { status, headers, text } = documentedHandlerAnswer(sent, await handler(sent, context()));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read the body freely
+    return { status, headers, body: JSON.parse(text) as Record<string, any> };
   };
   return {
     signUp: (channelId: string, body: unknown, headers?: Record<string, string>) =>

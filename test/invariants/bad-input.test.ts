@@ -1,11 +1,13 @@
 /**
- * Bad input: every storefront route fuzzed through its real handler with real HttpRequest
- * objects. Always a 4xx problem response, never a 5xx, and nothing written anywhere. Queue
- * messages the app did not write go to the poison queue with a visible Failed row.
+ * Bad input: every storefront route (customer search included) fuzzed through its real handler
+ * with real HttpRequest objects. Always a 4xx problem response, never a 5xx, and nothing written
+ * anywhere. Queue messages the app did not write go to the poison queue with a visible Failed row.
  */
 import fc from 'fast-check';
 import type { RunningEmulators } from '../../scripts/emulators';
 import { addressSchema, customerEditSchema, signUpSchema } from '../../shared/core/domain/validation';
+import { customerSearchQuery } from '../../shared/core/use-cases/customer-search';
+import { parseQuery } from '../../shared/core/use-cases/sync-status/list-query';
 import { createTestApp, signUpBody, TestApp, withEmulators } from '../support/environment';
 import { footprint, LogCapture, Storefront } from '../support/harness';
 
@@ -110,6 +112,27 @@ const badAddress = fc.oneof(
     .filter(invalidFor(addressSchema)),
   fc.constantFrom('{}', '[]', '{"street":1}'),
 );
+/** A search query that is not one: no criterion, an unknown or repeated parameter, a bad value, page size or token. */
+const notASearch = (query: string) => {
+  try {
+    parseQuery(customerSearchQuery, new URLSearchParams(query).entries());
+    return false;
+  } catch {
+    return true;
+  }
+};
+const badSearch = fc.oneof(
+  fc.constantFrom('name=a&continuationToken=x', `name=a&continuationToken=${Buffer.from('{"after":"../x"}').toString('base64url')}`),
+  fc
+    .record({ name: fc.constantFrom('email', 'phone', 'name', 'accountNumber', 'pageSize', 'continuationToken', 'q', 'Email'), v: fc.oneof(odd, fc.string()) })
+    .map(({ name, v }) => `${encodeURIComponent(name)}=${encodeURIComponent(v.toWellFormed())}`)
+    .filter(notASearch),
+  fc
+    .array(fc.tuple(fc.constantFrom('email', 'name', 'pageSize', 'x'), fc.constantFrom('a@example.com', 'ann', '5', '')), { maxLength: 4 })
+    .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&'))
+    .filter(notASearch),
+);
+
 const badId = fc.oneof(
   odd,
   fc.string({ maxLength: 50 }),
@@ -130,7 +153,7 @@ async function expectRefused(answer: { status: number; body: Record<string, unkn
 test('every storefront route refuses bad input with a 4xx problem and writes nothing', async () => {
   const before = await footprint(app);
   await fc.assert(
-    fc.asyncProperty(badBody, badEdit, badAddress, badId, async (signUp, edit, address, id) => {
+    fc.asyncProperty(badBody, badEdit, badAddress, badId, badSearch, async (signUp, edit, address, id, search) => {
       await expectRefused(await http.signUp('FABRIKAM', undefined, signUp));
       await expectRefused(await http.signUp(id, signUpBody('odd-channel')));
       const e = await http.edit('FABRIKAM', existing, undefined, undefined, edit);
@@ -140,6 +163,8 @@ test('every storefront route refuses bad input with a 4xx problem and writes not
       await expectRefused(await http.addAddress('FABRIKAM', id, { street: '1 Main', city: 'Redmond', countryRegionId: 'USA' }));
       const g = await http.get('FABRIKAM', id);
       await expectRefused(g);
+      await expectRefused(await http.search('FABRIKAM', search));
+      await expectRefused(await http.search(id, 'name=a'));
     }),
     { numRuns: RUNS },
   );

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MemoryHistoryStore, startLocalHost, type LocalHost } from '@async-customer/local-host';
+import { apiFetch } from '../support/openapi-conformance';
 
 const APP_ROOT = path.join(__dirname, '../..');
 const KEYS = { master: 'test-master-key', host: { default: 'test-function-key' } };
@@ -56,7 +57,7 @@ test('every HTTP route answers 401 without a key or with a wrong one', async () 
     for (const method of trigger.methods) {
       for (const { how, query, headers } of attempts) {
         const hasBody = !['GET', 'HEAD', 'DELETE'].includes(method);
-        const response = await fetch(urlFor(trigger.route, query), {
+        const response = await apiFetch(urlFor(trigger.route, query), {
           method,
           headers: { ...headers, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
           body: hasBody ? '{}' : undefined,
@@ -69,17 +70,17 @@ test('every HTTP route answers 401 without a key or with a wrong one', async () 
   }
   expect(checked).toBeGreaterThanOrEqual(6 * attempts.length);
   // The durable management API of the host is not open either.
-  expect((await fetch(`${host.url}/runtime/webhooks/durabletask/instances`)).status).toBe(401);
+  expect((await apiFetch(`${host.url}/runtime/webhooks/durabletask/instances`)).status).toBe(401);
 });
 
 test('the right key gets through: a function key in the header or as code=, or the master key', async () => {
-  const page = await fetch(`${host.url}/api/ops`, { headers: { 'x-functions-key': KEYS.host.default } });
+  const page = await apiFetch(`${host.url}/api/ops`, { headers: { 'x-functions-key': KEYS.host.default } });
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('Customer synchronization status');
-  const config = await fetch(urlFor('ops/config', `?code=${KEYS.host.default}`));
+  const config = await apiFetch(urlFor('ops/config', `?code=${KEYS.host.default}`));
   expect(config.status).toBe(200);
   await config.arrayBuffer();
-  const withMaster = await fetch(urlFor('ops/config', `?code=${KEYS.master}`));
+  const withMaster = await apiFetch(urlFor('ops/config', `?code=${KEYS.master}`));
   expect(withMaster.status).toBe(200);
   await withMaster.arrayBuffer();
 });

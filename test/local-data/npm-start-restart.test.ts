@@ -16,6 +16,7 @@ import { CONTAINERS } from '../../shared/adapters/cosmos/layout';
 
 /** Every container the app provisions (shared/adapters/cosmos/layout.ts). */
 const CONTAINER_COUNT = Object.keys(CONTAINERS).length;
+import { apiFetch } from '../support/openapi-conformance';
 
 jest.setTimeout(420_000);
 
@@ -128,7 +129,7 @@ function body() {
 }
 
 async function signUp(channelId: 'FABRIKAM' | 'CONTOSO'): Promise<Customer> {
-  const response = await fetch(`${appUrl}/api/channels/${channelId}/customers`, {
+  const response = await apiFetch(`${appUrl}/api/channels/${channelId}/customers`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body()),
@@ -138,14 +139,14 @@ async function signUp(channelId: 'FABRIKAM' | 'CONTOSO'): Promise<Customer> {
 }
 
 async function get(customer: Pick<Customer, 'channelId' | 'customerId'>): Promise<{ status: number; customer?: Customer }> {
-  const response = await fetch(`${appUrl}/api/channels/${customer.channelId}/customers/${customer.customerId}`);
+  const response = await apiFetch(`${appUrl}/api/channels/${customer.channelId}/customers/${customer.customerId}`);
   return { status: response.status, customer: response.status === 200 ? ((await response.json()) as Customer) : undefined };
 }
 
 /** "Run sync now", then wait until every given customer has its account number. */
 async function syncAll(customers: Customer[]): Promise<void> {
   for (;;) {
-    const run = await fetch(`${appUrl}/api/ops/sync/run`, { method: 'POST' });
+    const run = await apiFetch(`${appUrl}/api/ops/sync/run`, { method: 'POST' });
     if (run.status === 202) break;
     expect(run.status).toBe(409); // a run resumed after the restart is still going
     await sleep(500);
@@ -238,7 +239,7 @@ test('customers and account numbers survive Ctrl-C and a SIGKILL of everything; 
   await syncAll([fresh[1]]);
   for (const customer of [...pending, ...fresh]) expect(seen.has(customer.accountNumber)).toBe(false);
   expectDistinctNumbers(customers);
-  const metrics = (await (await fetch(`${appUrl}/api/ops/metrics`)).json()) as { counts: Record<string, number> };
+  const metrics = (await (await apiFetch(`${appUrl}/api/ops/metrics`)).json()) as { counts: Record<string, number> };
   expect(metrics.counts).toMatchObject({ Pending: 0, Uploaded: 0, Failed: 0, Completed: customers.filter((c) => c.channelId === 'FABRIKAM').length });
   transcript.push(`account numbers: ${customers.map((c) => c.accountNumber).join(' ')}`);
 

@@ -1,10 +1,16 @@
 /**
  * Real `HttpRequest` and `InvocationContext` objects for calling handler factories directly, the
- * way the Functions host would, and a reader for what they answer.
+ * way the Functions host would, and a reader for what they answer (checked against the OpenAPI
+ * document: test/support/openapi-conformance.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { HttpHandler } from '../../functions/http/problem';
+import type { SyncLoopReader } from '../../functions/http/ops-sync-status';
+import { documentedHandlerAnswer } from '../support/openapi-conformance';
+
+/** What the metrics show of the sync loop when no durable client is asked: nothing running. */
+export const noSyncLoop: SyncLoopReader = async () => ({ running: false, runtimeStatus: null, loop: null });
 
 export interface RequestInit {
   headers?: Record<string, string>;
@@ -36,13 +42,12 @@ export interface Answer {
 
 /** Calls the handler and reads its answer as the host would send it. */
 export async function call(handler: HttpHandler, request: HttpRequest): Promise<Answer> {
-  return read(await handler(request, invocationContext()));
+  return read(await handler(request, invocationContext()), request);
 }
 
-export function read(response: HttpResponseInit): Answer {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries((response.headers ?? {}) as Record<string, string>)) headers[k.toLowerCase()] = String(v);
-  const text = response.jsonBody !== undefined ? JSON.stringify(response.jsonBody) : typeof response.body === 'string' ? response.body : '';
+/** The handler's answer to `request`, once the OpenAPI document was found to describe it. */
+export function read(response: HttpResponseInit, request: HttpRequest): Answer {
+  const { headers, text } = documentedHandlerAnswer(request, response);
   let body: unknown = undefined;
   try {
     body = text ? JSON.parse(text) : undefined;

@@ -24,7 +24,7 @@ import type { HttpHandler } from '../../functions/http/problem';
 import type { RunningEmulators } from '../../scripts/emulators';
 import type { Services } from '../../functions/composition-root';
 import { createTestApp, runSync, signUpBody, TestApp, withEmulators } from '../support/environment';
-import { invocationContext, read } from './http';
+import { invocationContext, noSyncLoop, read } from './http';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FUNCTION_KEY = 'test-function-key';
@@ -54,7 +54,7 @@ function routes(services: () => Services): Route[] {
       '/api/ops/customer-sync-status/{operationId}/synchronize',
       synchronizeOperationHandler(services, async () => false),
     ),
-    route('GET', '/api/ops/metrics', metricsHandler(services)),
+    route('GET', '/api/ops/metrics', metricsHandler(services, noSyncLoop)),
     route('GET', '/api/ops/config', configHandler(services)),
     route('POST', '/api/ops/sync/run', runNow),
   ];
@@ -78,7 +78,7 @@ function serve(table: Route[]): http.Server {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]));
       const body = chunks.length ? { string: Buffer.concat(chunks).toString('utf8') } : undefined;
       const request = new HttpRequest({ url: url.toString(), method, headers, body, params });
-      const answer = read(await handler(request, invocationContext()));
+      const answer = read(await handler(request, invocationContext()), request);
       const responseHeaders = { ...answer.headers };
       responseHeaders['content-type'] ??= 'application/json';
       res.writeHead(answer.status, responseHeaders).end(answer.text);

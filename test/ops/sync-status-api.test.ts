@@ -14,7 +14,7 @@ import type { RunningEmulators } from '../../scripts/emulators';
 import type { CustomerView } from '../../shared/core/domain/channel-customer';
 import type { Services } from '../../functions/composition-root';
 import { createTestApp, runSync, signUpBody, TestApp, withEmulators } from '../support/environment';
-import { call, httpRequest } from './http';
+import { call, httpRequest, noSyncLoop } from './http';
 
 let emulators: RunningEmulators;
 let app: TestApp;
@@ -275,7 +275,7 @@ describe('GET /api/ops/metrics and /api/ops/config, and the page', () => {
       ...(await import('../../shared/core/domain/sync-run')).newRun('run-1', 'customerSync', 'http', new Date().toISOString()),
       status: 'Completed',
     });
-    const answer = await call(metricsHandler(services), httpRequest('GET', '/api/ops/metrics'));
+    const answer = await call(metricsHandler(services, noSyncLoop), httpRequest('GET', '/api/ops/metrics'));
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({
       counts: { Pending: 1, Uploaded: 1, Completed: 1, Failed: 1 },

@@ -8,10 +8,11 @@ import type { RunningEmulators } from '../../scripts/emulators';
 import type { ServiceOverrides, Services } from '../../functions/composition-root';
 import { containers, createCosmosClient } from '../../shared/adapters/cosmos/client';
 import { createQueueServiceClient } from '../../shared/adapters/queue/client';
-import { addAddressHandler, editCustomerHandler, getCustomerHandler, signUpHandler } from '../../functions/http/storefront';
+import { addAddressHandler, editCustomerHandler, getCustomerHandler, searchCustomersHandler, signUpHandler } from '../../functions/http/storefront';
 import { runSyncPass } from '../../shared/core/use-cases/sync-pass';
 import { createTestApp, Env, TestApp } from './environment';
 import { faultyCosmosClient, faultyQueueServiceClient, FaultPlan } from './faults';
+import { documentedHandlerAnswer } from './openapi-conformance';
 
 /** Every line the app logs, from any of its three outlets, so tests can scan it for personal data. */
 export class LogCapture {
@@ -102,6 +103,20 @@ export class Storefront {
     );
   }
 
+  /** Customer search; `query` is the raw query string (without `?`), as the host receives it. */
+  search(channelId: string, query: string): Promise<Answer> {
+    return this.call(
+      searchCustomersHandler(() => this.services().customerSearch),
+      'GET',
+      `channels/${channelId}/customers`,
+      { channelId },
+      undefined,
+      undefined,
+      undefined,
+      query,
+    );
+  }
+
   edit(channelId: string, customerId: string, body: unknown, key?: string, raw?: string): Promise<Answer> {
     const path = `channels/${channelId}/customers/${customerId}`;
     return this.call(
@@ -136,6 +151,7 @@ export class Storefront {
     body?: unknown,
     raw?: string,
     key?: string,
+    query?: string,
   ): Promise<Answer> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (key) headers['idempotency-key'] = key;
@@ -145,16 +161,15 @@ export class Storefront {
       url: `http://localhost:7071/api/${path
         .split('/')
         .map((p) => encodeURIComponent(p.toWellFormed()))
-        .join('/')}`,
+        .join('/')}${query ? `?${query}` : ''}`,
       method,
       headers,
       params,
       ...(text !== undefined && method !== 'GET' ? { body: { string: text } } : {}),
     });
-    const response = await handler(request, this.logs.context());
-    const headersOut = new Headers(response.headers);
-    const parsed = response.jsonBody ?? (typeof response.body === 'string' ? JSON.parse(response.body) : {});
-    return { status: response.status ?? 200, body: parsed as Record<string, unknown>, contentType: headersOut.get('content-type') ?? undefined };
+    const { status, headers: headersOut, text: textOut } = documentedHandlerAnswer(request, await handler(request, this.logs.context()));
+    const parsed = textOut ? (JSON.parse(textOut) as Record<string, unknown>) : {};
+    return { status, body: parsed, contentType: headersOut['content-type'] };
   }
 }
 

@@ -7,6 +7,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { apiFetch } from './openapi-conformance';
 
 const APP_ROOT = path.join(__dirname, '../..');
 /** The local host's CLI as `npm test` builds it (npm run build runs before jest). */
@@ -75,7 +76,7 @@ export async function startHost(env: Record<string, string>, port: number, logFi
       throw new Error(`the host exited (${host.child.exitCode ?? host.child.signalCode}) before answering:\n${host.log().slice(-4000)}`);
     }
     try {
-      const response = await fetch(`${host.url}/admin/functions`, { signal: AbortSignal.timeout(2000) });
+      const response = await apiFetch(`${host.url}/admin/functions`, { signal: AbortSignal.timeout(2000) });
       if (response.ok) return host;
     } catch {
       // not listening yet

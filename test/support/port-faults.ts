@@ -66,6 +66,7 @@ export function createFaultyMemoryApp(env: Env, logs: LogCapture, { hq }: Pick<S
     return {
       ...ports,
       channel: cosmos(ports.channel, 'channel'),
+      customerSearch: cosmos(ports.customerSearch, 'customerSearch'),
       hqCustomers: cosmos(ports.hqCustomers, 'hqCustomers'),
       numberSequences: cosmos(ports.numberSequences, 'numberSequences'),
       staging: cosmos(ports.staging, 'staging'),

@@ -1,27 +1,47 @@
 /**
  * The channel's customers container, partitioned by id. Reads and writes are point operations;
  * the queries serve reconciliation and the account-number lookup only.
+ *
+ * Each document carries the customer's normalised search keys (`searchKeys`: lower-cased emails,
+ * digits-only phones, lower-cased name words), written with every create and replace, so customer
+ * search (customer-search.ts) is an index lookup. They are storage detail: reads strip them.
+ * Patches (distribution, reconciliation) change no field a key comes from.
  */
 import type { Container, PatchOperation } from '@azure/cosmos';
 import type { ChannelCustomer } from '../../core/domain/channel-customer';
+import { SearchKeys, searchKeysOf } from '../../core/domain/customer-search';
 import type { OperationRecord } from '../../core/domain/operation';
 import type { ChannelCustomers, DistributedState } from '../../core/ports/channel-customers';
-import type { Versioned } from '../../core/ports/errors';
+import { MissingRecordError, StaleVersionError, Versioned } from '../../core/ports/errors';
 import { createIfAbsent, readVersioned, replaceIfMatch, stripSystem, translated, versionedOf } from './documents';
 
 /** Cosmos limits one patch request to 10 operations. */
 const PATCH_LIMIT = 10;
+
+/** A customer as stored: with its search keys. */
+export type ChannelCustomerDocument = ChannelCustomer & { searchKeys: SearchKeys };
+
+export function toDocument(customer: ChannelCustomer): ChannelCustomerDocument {
+  return { ...customer, searchKeys: searchKeysOf(customer) };
+}
+
+/** A stored customer as the core knows it: without system properties and search keys. */
+export function fromDocument(doc: ChannelCustomer & { searchKeys?: SearchKeys }): ChannelCustomer {
+  const { searchKeys: _keys, ...customer } = stripSystem(doc);
+  return customer;
+}
 
 export class CosmosChannelCustomers implements ChannelCustomers {
   constructor(private readonly customers: Container) {}
 
   /** Creates the customer; `false` when one with the same id already exists. */
   async create(customer: ChannelCustomer): Promise<boolean> {
-    return createIfAbsent(this.customers, customer);
+    return createIfAbsent(this.customers, toDocument(customer));
   }
 
   async read(customerId: string): Promise<Versioned<ChannelCustomer> | undefined> {
-    return readVersioned<ChannelCustomer>(this.customers, customerId, customerId);
+    const found = await readVersioned<ChannelCustomer>(this.customers, customerId, customerId);
+    return found && { doc: fromDocument(found.doc), etag: found.etag };
   }
 
   async findByAccountNumber(channelId: string, accountNumber: string): Promise<Versioned<ChannelCustomer> | undefined> {
@@ -34,7 +54,8 @@ export class CosmosChannelCustomers implements ChannelCustomers {
         ],
       })
       .fetchAll();
-    return resources[0] && versionedOf(resources[0]);
+    const [found] = resources;
+    return found && { doc: fromDocument(found), etag: versionedOf(found).etag };
   }
 
   /** How many customers the channel has; with `synced`, only those that have their HQ account number. */
@@ -44,8 +65,9 @@ export class CosmosChannelCustomers implements ChannelCustomers {
     return resources[0] ?? 0;
   }
 
-  replace(customer: ChannelCustomer, etag: string): Promise<Versioned<ChannelCustomer>> {
-    return replaceIfMatch(this.customers, customer, customer.id, etag, `channel customer ${customer.id}`);
+  async replace(customer: ChannelCustomer, etag: string): Promise<Versioned<ChannelCustomer>> {
+    const replaced = await replaceIfMatch(this.customers, toDocument(customer), customer.id, etag, `channel customer ${customer.id}`);
+    return { doc: fromDocument(replaced.doc), etag: replaced.etag };
   }
 
   /**
@@ -64,7 +86,35 @@ export class CosmosChannelCustomers implements ChannelCustomers {
         ],
       })
       .fetchAll();
-    return resources.map(stripSystem);
+    return resources.map(fromDocument);
+  }
+
+  /**
+   * Stores the search keys of customers written without them (before customer search existed):
+   * every create and replace stores them, so only those never written since lack them. Answers
+   * how many it updated. A replace that loses to another writer leaves the customer to that
+   * write, which stored the keys itself. Local start-up runs it (scripts/start.ts); against an
+   * account, `npm run backfill-search-keys`.
+   */
+  async backfillSearchKeys(batchSize = 100): Promise<number> {
+    let updated = 0;
+    for (;;) {
+      const { resources } = await this.customers.items
+        .query<ChannelCustomer & { _etag: string }>({
+          query: 'SELECT TOP @batch * FROM c WHERE NOT IS_DEFINED(c.searchKeys)',
+          parameters: [{ name: '@batch', value: batchSize }],
+        })
+        .fetchAll();
+      if (resources.length === 0) return updated;
+      for (const doc of resources) {
+        try {
+          await replaceIfMatch(this.customers, toDocument(fromDocument(doc)), doc.id, doc._etag, `channel customer ${doc.id}`);
+          updated++;
+        } catch (error) {
+          if (!(error instanceof StaleVersionError || error instanceof MissingRecordError)) throw error;
+        }
+      }
+    }
   }
 
   /** A patch, so it never conflicts with distribution; a later operation raises replicationCounter past it. */

@@ -5,6 +5,7 @@
 import type { Container, SqlParameter } from '@azure/cosmos';
 import type { ChannelCustomer } from '../../core/domain/channel-customer';
 import type { OutstandingCustomer, StagedDoc, StagingCounts, SyncStatusFilter, SyncStatusReadModel } from '../../core/ports/sync-status-read-model';
+import { fromDocument } from './channel-customers';
 
 /** Channel customers read per request while scanning for Pending operations. */
 const CHANNEL_PAGE = 100;
@@ -106,7 +107,8 @@ export class CosmosSyncStatusReadModel implements SyncStatusReadModel {
     const { resources } = await this.channel.items
       .query<ChannelCustomer>({ query: 'SELECT * FROM c WHERE IS_DEFINED(c.operations[@id])', parameters: [{ name: '@id', value: operationId }] })
       .fetchAll();
-    return resources.find((customer) => Object.hasOwn(customer.operations, operationId));
+    const found = resources.find((customer) => Object.hasOwn(customer.operations, operationId));
+    return found && fromDocument(found);
   }
 
   async stagingCounts(maxAttempts: number): Promise<StagingCounts> {

@@ -7,6 +7,7 @@
 import type { Ports } from '../../core/ports';
 import { Clock, systemClock } from '../../core/ports/clock';
 import { MemoryChannelCustomers } from './channel-customers';
+import { MemoryCustomerSearch } from './customer-search';
 import { MemoryHqCustomers } from './hq-customers';
 import { MemoryNumberSequences } from './number-sequences';
 import { MemoryOperationQueue } from './operation-queue';
@@ -20,6 +21,7 @@ export { MemoryContainer } from './documents';
 export { MemoryQueue } from './operation-queue';
 export {
   MemoryChannelCustomers,
+  MemoryCustomerSearch,
   MemoryHqCustomers,
   MemoryNumberSequences,
   MemoryOperationQueue,
@@ -39,6 +41,7 @@ export interface MemoryPortsOptions {
 /** The ports as the memory adapters, so a test can also look inside (a container's documents, the queue's messages). */
 export interface MemoryPorts extends Ports {
   channel: MemoryChannelCustomers;
+  customerSearch: MemoryCustomerSearch;
   hqCustomers: MemoryHqCustomers;
   numberSequences: MemoryNumberSequences;
   staging: MemoryStaging;
@@ -54,6 +57,7 @@ export function memoryPorts(options: MemoryPortsOptions = {}): MemoryPorts {
   const staging = new MemoryStaging();
   return {
     channel,
+    customerSearch: new MemoryCustomerSearch(channel.container),
     hqCustomers: new MemoryHqCustomers(),
     numberSequences: new MemoryNumberSequences(),
     staging,

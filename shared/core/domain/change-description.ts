@@ -3,22 +3,22 @@
  * (which fields, from what to what) or a deactivation. Old values are the customer just before the
  * operation, from HQ or from the channel, and say which.
  */
+import { z } from 'zod';
 import type { CustomerProfile } from './customer';
 import type { Entity, OperationKind } from './operation';
 
-export interface FieldChange {
-  field: string;
-  old: unknown;
-  new: unknown;
-}
-
-export interface ChangeDescription {
-  kind: 'creation' | 'update' | 'deactivation';
-  summary: string;
-  changes: FieldChange[];
-  /** Where the old values were read: HQ's customer, the channel's (not yet synchronized) one, or nowhere. */
-  oldValuesFrom: 'hq' | 'channel' | null;
-}
+export const changeDescriptionSchema = z
+  .object({
+    kind: z.enum(['creation', 'update', 'deactivation']),
+    summary: z.string(),
+    /** `old` and `new` are any JSON value; null when there is none. */
+    changes: z.array(z.object({ field: z.string(), old: z.unknown(), new: z.unknown() })),
+    /** Where the old values were read: HQ's customer, the channel's (not yet synchronized) one, or nowhere. */
+    oldValuesFrom: z.enum(['hq', 'channel']).nullable(),
+  })
+  .meta({ id: 'ChangeDescription' });
+export type ChangeDescription = z.output<typeof changeDescriptionSchema>;
+export type FieldChange = ChangeDescription['changes'][number];
 
 const KIND: Record<OperationKind, ChangeDescription['kind']> = { Create: 'creation', Update: 'update', Deactivate: 'deactivation' };
 

@@ -4,14 +4,15 @@
  * Pure functions over plain records; the use cases load and store it through the ports.
  */
 import { randomUUID } from 'node:crypto';
-import { applyInOrder, CustomerProfile } from './customer';
+import { z } from 'zod';
+import { applyInOrder, CustomerProfile, customerProfileSchema } from './customer';
 import type { AppliedOperation, HqCustomer } from './hq-customer';
 import type { ExternalIdentity } from './identity';
 import { signUpOperationId } from './identity';
-import { AsyncOperation, Entity, leastAdvanced, OperationRecord, SyncStatus } from './operation';
+import { AsyncOperation, Entity, leastAdvanced, OperationRecord, operationRecordSchema, STATUSES, SyncStatus } from './operation';
 import type { SignUpRequest } from './validation';
 
-export type CustomerMode = 'async' | 'realtime';
+export type CustomerMode = CustomerView['mode'];
 
 /** The channel's customer: its current values as the storefront sees them, and its operations. */
 export interface ChannelCustomer extends CustomerProfile {
@@ -34,19 +35,22 @@ export interface ChannelCustomer extends CustomerProfile {
   reconciledCounter?: number;
 }
 
-/** What the storefront sees of a customer. */
-export interface CustomerView extends CustomerProfile {
-  customerId: string;
-  channelId: string;
-  accountNumber: string | null;
-  custAccountAsync: string | null;
-  mode: CustomerMode;
-  syncStatus: SyncStatus;
-  createdAt: string;
-  uploadedAt: string | null;
-  syncedAt: string | null;
-  operations: Omit<OperationRecord, 'payload'>[];
-}
+/** What the storefront sees of a customer (GET of one customer, sign-up, edits, search). */
+export const customerViewSchema = customerProfileSchema
+  .extend({
+    customerId: z.uuid(),
+    channelId: z.string(),
+    accountNumber: z.string().nullable().meta({ description: 'The HQ account number; null until the customer is synchronized ("Pending sync").' }),
+    custAccountAsync: z.uuid().nullable().meta({ description: 'The temporary GUID account of a customer created in async mode; null for real time.' }),
+    mode: z.enum(['async', 'realtime']),
+    syncStatus: z.enum(STATUSES).meta({ description: 'The least advanced status of its operations; Failed wins.' }),
+    createdAt: z.iso.datetime(),
+    uploadedAt: z.iso.datetime().nullable(),
+    syncedAt: z.iso.datetime().nullable(),
+    operations: z.array(operationRecordSchema.omit({ payload: true })),
+  })
+  .meta({ id: 'Customer' });
+export type CustomerView = z.output<typeof customerViewSchema>;
 
 /**
  * The channel's customer caught up with HQ, the master in real-time mode: HQ's values and counter.

@@ -2,56 +2,71 @@
  * The customer as both sides see it, and how an operation changes it. The same function applies
  * operations in the channel (so edits show at once) and in HQ (when synchronized).
  */
+import { z } from 'zod';
 import type { AsyncOperation, Entity, OperationKind } from './operation';
 
-export type CustomerType = 'Person' | 'Organization';
+export const CUSTOMER_TYPES = ['Person', 'Organization'] as const;
+export type CustomerType = (typeof CUSTOMER_TYPES)[number];
 export type ContactType = 'Email' | 'Phone' | 'Url';
 export type AttributeValue = string | number | boolean;
 
-export interface Address {
-  addressId: string;
-  name?: string;
-  street: string;
-  city: string;
-  zipCode?: string;
-  state?: string;
-  countryRegionId: string;
-  addressType: 'Home' | 'Business' | 'Delivery' | 'Invoice';
-  isPrimary: boolean;
-}
+/*
+ * The customer's records as stored and answered. Each type is the output of its schema, so what
+ * the code builds and what /api/openapi.json says the API answers come from one place. Request
+ * bodies have their own, stricter schemas (validation.ts).
+ */
 
-export interface Contact {
-  contactId: string;
-  type: ContactType;
-  value: string;
-  description?: string;
-  isPrimary: boolean;
-}
+export const addressRecordSchema = z
+  .object({
+    addressId: z.uuid(),
+    name: z.string().optional(),
+    street: z.string(),
+    city: z.string(),
+    zipCode: z.string().optional(),
+    state: z.string().optional(),
+    countryRegionId: z.string(),
+    addressType: z.enum(['Home', 'Business', 'Delivery', 'Invoice']),
+    isPrimary: z.boolean(),
+  })
+  .meta({ id: 'Address' });
+export type Address = z.output<typeof addressRecordSchema>;
 
-export interface Affiliation {
-  name: string;
-}
+export const contactRecordSchema = z
+  .object({
+    contactId: z.uuid(),
+    type: z.enum(['Email', 'Phone', 'Url']),
+    value: z.string(),
+    description: z.string().optional(),
+    isPrimary: z.boolean(),
+  })
+  .meta({ id: 'Contact' });
+export type Contact = z.output<typeof contactRecordSchema>;
+
+export const affiliationRecordSchema = z.object({ name: z.string() }).meta({ id: 'Affiliation' });
+export type Affiliation = z.output<typeof affiliationRecordSchema>;
 
 /** The editable fields of the customer record itself (RETAILASYNCCUSTOMERV2). */
-export interface CustomerFields {
-  customerType: CustomerType;
-  firstName: string;
-  middleName?: string;
-  lastName: string;
-  title?: string;
-  email: string;
-  phone?: string;
-  language?: string;
-  organizationName?: string;
-}
+export const customerFieldsSchema = z.object({
+  customerType: z.enum(CUSTOMER_TYPES),
+  firstName: z.string(),
+  middleName: z.string().optional(),
+  lastName: z.string(),
+  title: z.string().optional(),
+  email: z.string(),
+  phone: z.string().optional(),
+  language: z.string().optional(),
+  organizationName: z.string().optional(),
+});
+export type CustomerFields = z.output<typeof customerFieldsSchema>;
 
-export interface CustomerProfile extends CustomerFields {
-  addresses: Address[];
-  contacts: Contact[];
-  affiliations: Affiliation[];
-  attributes: Record<string, AttributeValue>;
-  active: boolean;
-}
+export const customerProfileSchema = customerFieldsSchema.extend({
+  addresses: z.array(addressRecordSchema),
+  contacts: z.array(contactRecordSchema),
+  affiliations: z.array(affiliationRecordSchema),
+  attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  active: z.boolean(),
+});
+export type CustomerProfile = z.output<typeof customerProfileSchema>;
 
 export const CUSTOMER_FIELD_NAMES: readonly (keyof CustomerFields)[] = [
   'customerType',

@@ -1,6 +1,7 @@
 /**
  * Async operations: the rows of the channel's async tables (RETAILASYNC*), and their statuses.
  */
+import { z } from 'zod';
 
 export const ENTITIES = ['Customer', 'Address', 'Contact', 'Affiliation', 'Attribute'] as const;
 export type Entity = (typeof ENTITIES)[number];
@@ -58,20 +59,21 @@ export interface StagedOperation extends AsyncOperation {
 }
 
 /** What the channel keeps of each of its operations. */
-export interface OperationRecord {
-  operationId: string;
-  entity: Entity;
-  operation: OperationKind;
-  replicationCounter: number;
-  status: SyncStatus;
-  createdAt: string;
-  uploadedAt: string | null;
-  completedAt: string | null;
-  attempts: number;
-  lastError: string | null;
+export const operationRecordSchema = z.object({
+  operationId: z.uuid(),
+  entity: z.enum(ENTITIES),
+  operation: z.enum(OPERATION_KINDS),
+  replicationCounter: z.int().min(1),
+  status: z.enum(STATUSES),
+  createdAt: z.iso.datetime(),
+  uploadedAt: z.iso.datetime().nullable(),
+  completedAt: z.iso.datetime().nullable(),
+  attempts: z.int().min(0),
+  lastError: z.string().nullable(),
   /** Kept so the channel can queue the operation again if the first send was lost. */
-  payload: Record<string, unknown>;
-}
+  payload: z.record(z.string(), z.unknown()),
+});
+export type OperationRecord = z.output<typeof operationRecordSchema>;
 
 const PROGRESS: Readonly<Record<SyncStatus, number>> = { Pending: 0, Uploaded: 1, Completed: 2, Failed: -1 };
 

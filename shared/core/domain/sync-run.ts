@@ -1,6 +1,7 @@
 /**
  * A sync run as operators see it on the runs list, and the counts its steps report.
  */
+import { z } from 'zod';
 
 export interface UploadResult {
   received: number;
@@ -20,16 +21,21 @@ export interface UploadResult {
   hqUnavailable?: true;
 }
 
-export interface SyncCounts {
-  customers: number;
-  completed: number;
-  failed: number;
-  waiting: number;
-  /** Customers whose processing hit an infrastructure error; their operations are untouched. */
-  errors: number;
-  /** HQ was servicing: nothing was written to it. */
-  hqUnavailable?: true;
-}
+const count = z.int().min(0);
+
+export const syncCountsSchema = z
+  .object({
+    customers: count,
+    completed: count,
+    failed: count,
+    waiting: count.meta({ description: 'Operations left behind a failed or missing predecessor.' }),
+    /** Customers whose processing hit an infrastructure error; their operations are untouched. */
+    errors: count.meta({ description: 'Messages, customers or reconciliations left for a later run after a storage error.' }),
+    /** HQ was servicing: nothing was written to it. */
+    hqUnavailable: z.literal(true).optional().meta({ description: 'HQ was servicing: nothing was written to HQ.' }),
+  })
+  .meta({ id: 'SyncCounts' });
+export type SyncCounts = z.output<typeof syncCountsSchema>;
 
 export const emptyCounts = (): SyncCounts => ({ customers: 0, completed: 0, failed: 0, waiting: 0, errors: 0 });
 
@@ -47,22 +53,24 @@ export function addCounts(a: SyncCounts, b: SyncCounts): SyncCounts {
 /** Whether a step changed anything: another round (or pass) may find more to do. */
 export const moved = (counts: SyncCounts): boolean => counts.completed + counts.failed + counts.waiting > 0;
 
-export type RunStatus = 'Running' | 'Completed' | 'Failed';
-
-/** One sync run, as operators see it on the runs list. */
-export interface SyncRun extends SyncCounts {
-  id: string;
-  instanceId: string;
-  trigger: string;
-  status: RunStatus;
-  startedAt: string;
-  finishedAt: string | null;
-  uploaded: number;
-  duplicates: number;
-  poisoned: number;
-  rounds: number;
-  error: string | null;
-}
+/** One sync run, as operators see it on the runs list (and `lastRun` in the metrics). */
+export const syncRunSchema = syncCountsSchema
+  .extend({
+    id: z.string(),
+    instanceId: z.string(),
+    trigger: z.string(),
+    status: z.enum(['Running', 'Completed', 'Failed']),
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime().nullable(),
+    uploaded: count,
+    duplicates: count,
+    poisoned: count,
+    rounds: count,
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'SyncRun' });
+export type SyncRun = z.output<typeof syncRunSchema>;
+export type RunStatus = SyncRun['status'];
 
 export function newRun(id: string, instanceId: string, trigger: string, startedAt: string): SyncRun {
   return {

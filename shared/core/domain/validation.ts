@@ -4,11 +4,12 @@
  */
 import { z } from 'zod';
 
-export interface FieldError {
+export const fieldErrorSchema = z.object({
   /** JSON Pointer to the offending value, e.g. `/addresses/0/city`. */
-  path: string;
-  message: string;
-}
+  path: z.string().meta({ description: 'JSON Pointer (RFC 6901) to the offending value, e.g. `/addresses/0/city`; for a query parameter, `/name`.' }),
+  message: z.string(),
+});
+export type FieldError = z.output<typeof fieldErrorSchema>;
 
 export class ValidationError extends Error {
   constructor(readonly errors: FieldError[]) {
@@ -25,6 +26,8 @@ const text = (max: number) =>
     .refine((s) => s.isWellFormed() && !/\p{Cc}/u.test(s), 'must be well-formed text without control characters');
 
 const email = z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be an email address'));
+/** An email as sign-ups give it; customer search takes the same. */
+export const emailSchema = email;
 const phone = z
   .string()
   .trim()

@@ -1,5 +1,6 @@
 import type { ChannelCustomers } from './channel-customers';
 import type { Clock } from './clock';
+import type { CustomerSearch } from './customer-search';
 import type { HqCustomers } from './hq-customers';
 import type { NumberSequences } from './number-sequences';
 import type { OperationQueue } from './operation-queue';
@@ -11,6 +12,7 @@ import type { WebhookOutbox } from './webhook-outbox';
 /** Every port the core needs: one adapter per port, all from one technology or all in memory. */
 export interface Ports {
   channel: ChannelCustomers;
+  customerSearch: CustomerSearch;
   hqCustomers: HqCustomers;
   numberSequences: NumberSequences;
   staging: Staging;

@@ -3,24 +3,44 @@
  * feature is not in effect. Built from an allow-list of fields so that a key or a connection
  * string added to the configuration later can never leak through this view.
  */
-import type { AppConfig } from '../config/settings';
+import { z } from 'zod';
+import { AppConfig, FEATURE_NAMES, SYNC_MODES } from '../config/settings';
 
-export interface ConfigView {
-  channels: {
-    id: string;
-    name: string;
-    functionalityProfile: string;
-    mode: 'async' | 'realtime';
-    fallbackToAsyncWhenHqUnavailable: boolean;
-    /** The channel's webhook: its URL, and that a secret is set (never the secret). */
-    webhook: { url: string; secretConfigured: true } | null;
-  }[];
-  features: { name: string; enabled: boolean; effective: boolean; missingPrerequisites: string[]; reason: string | null }[];
-  sync: AppConfig['sync'];
-  webhooks: AppConfig['webhooks'];
-  hq: { servicing: boolean; accountNumberPrefix: string };
-  queue: { name: string; poisonName: string };
-}
+export const configViewSchema = z.object({
+  channels: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      functionalityProfile: z.string(),
+      mode: z.enum(['async', 'realtime']),
+      fallbackToAsyncWhenHqUnavailable: z.boolean(),
+      /** The channel's webhook: its URL, and that a secret is set (never the secret). */
+      webhook: z.object({ url: z.string(), secretConfigured: z.literal(true) }).nullable(),
+    }),
+  ),
+  features: z.array(
+    z.object({
+      name: z.enum(FEATURE_NAMES),
+      enabled: z.boolean(),
+      effective: z.boolean(),
+      missingPrerequisites: z.array(z.enum(FEATURE_NAMES)),
+      reason: z.string().nullable(),
+    }),
+  ),
+  sync: z.object({
+    mode: z.enum(SYNC_MODES),
+    idleDelaySeconds: z.int().min(1),
+    schedule: z.string(),
+    batchSize: z.int().min(1),
+    maxParallelBatches: z.int().min(1),
+    maxAttempts: z.int().min(1),
+    maxMessagesPerRun: z.int().min(1),
+  }) satisfies z.ZodType<AppConfig['sync']>,
+  webhooks: z.object({ schedule: z.string() }) satisfies z.ZodType<AppConfig['webhooks']>,
+  hq: z.object({ servicing: z.boolean(), accountNumberPrefix: z.string() }),
+  queue: z.object({ name: z.string(), poisonName: z.string() }),
+});
+export type ConfigView = z.output<typeof configViewSchema>;
 
 export function configView(config: AppConfig): ConfigView {
   return {

@@ -15,6 +15,7 @@
  * one try per round and never holds up another channel's deliveries. A round takes batch after
  * batch of due deliveries and stops starting tries after its time budget.
  */
+import { z } from 'zod';
 import type { AppConfig, ChannelWebhook } from '../config/settings';
 import { describeResult, retryDelayMs, verdict, WEBHOOK_RETRY, WebhookDelivery, WebhookRetryPolicy } from '../domain/webhook';
 import type { Clock } from '../ports/clock';
@@ -47,30 +48,36 @@ export interface DeliveryRound {
 
 type Outcome = 'delivered' | 'retrying' | 'failed' | 'taken';
 
+const deliveryCounts = {
+  pending: z.int().min(0),
+  /** Pending and tried without success: the receiver is not taking them. */
+  retrying: z.int().min(0),
+  failed: z.int().min(0),
+  deliveredLastHour: z.int().min(0),
+};
+
 /** /api/ops/metrics: the deliveries of every channel with a webhook. */
-export interface WebhookMetrics {
-  pending: number;
-  retrying: number;
-  failed: number;
-  deliveredLastHour: number;
-  oldestPendingAgeSeconds: number | null;
-  channels: {
-    channelId: string;
-    pending: number;
-    /** Pending and tried without success: the receiver is not taking them. */
-    retrying: number;
-    failed: number;
-    deliveredLastHour: number;
-    oldestPending: {
-      id: string;
-      createdAt: string;
-      ageSeconds: number;
-      attempts: number;
-      nextAttemptAt: string;
-      lastError: string | null;
-    } | null;
-  }[];
-}
+export const webhookMetricsSchema = z.object({
+  ...deliveryCounts,
+  oldestPendingAgeSeconds: z.int().min(0).nullable(),
+  channels: z.array(
+    z.object({
+      channelId: z.string(),
+      ...deliveryCounts,
+      oldestPending: z
+        .object({
+          id: z.string(),
+          createdAt: z.iso.datetime(),
+          ageSeconds: z.int().min(0),
+          attempts: z.int().min(0),
+          nextAttemptAt: z.iso.datetime(),
+          lastError: z.string().nullable(),
+        })
+        .nullable(),
+    }),
+  ),
+});
+export type WebhookMetrics = z.output<typeof webhookMetricsSchema>;
 
 export class WebhookDeliverer {
   private readonly retry: WebhookRetryPolicy;

@@ -7,6 +7,7 @@
  * `runSyncPass` below calls the use cases directly (the on-demand tests and the benchmark).
  * The loop, its end condition and its retry policy live here and nowhere else.
  */
+import { z } from 'zod';
 import type { AppConfig } from '../config/settings';
 import { addCounts, emptyCounts, moved, newRun, SyncCounts, SyncRun, UploadResult, withUpload } from '../domain/sync-run';
 import type { RunLog } from '../ports/run-log';
@@ -107,14 +108,20 @@ export interface SyncLoopInput extends SyncPassInput {
 }
 
 /** What the loop shows operators (the orchestration's custom status; /api/ops/metrics reads it). */
-export interface SyncLoopStatus {
-  mode: 'continuous';
-  state: 'passing' | 'idle';
-  lastPassAt: string | null;
-  lastFullPassAt: string | null;
-  idleDelaySeconds: number;
-  hqAvailable: boolean;
-}
+export const syncLoopStatusSchema = z
+  .object({
+    mode: z.literal('continuous'),
+    state: z.enum(['passing', 'idle']),
+    lastPassAt: z.iso.datetime().nullable(),
+    lastFullPassAt: z.iso.datetime().nullable(),
+    idleDelaySeconds: z
+      .number()
+      .min(0)
+      .meta({ description: 'The wait before its next check: 0.5 s doubling up to Sync__idleDelaySeconds while idle; 0 while work arrives.' }),
+    hqAvailable: z.boolean(),
+  })
+  .meta({ id: 'SyncLoopStatus', description: "The continuous loop's own account of itself (the orchestration's custom status)." });
+export type SyncLoopStatus = z.output<typeof syncLoopStatusSchema>;
 
 export type LoopStep =
   | SyncStep

@@ -28,8 +28,10 @@ const CHANNEL_COPY_ATTEMPTS = 5;
  * payload (attempts reset, 200) for `{"payload":{"__proto__":{"status":"Completed"}}}`. The
  * payload's own keys go to the merge as they are, and the entity's strict schema names any stranger.
  */
-const saveBody = z.strictObject({
-  payload: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object'),
+export const saveBody = z.strictObject({
+  payload: z
+    .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object')
+    .meta({ description: "A JSON merge patch (RFC 7396) of the operation's payload: given fields replace, null removes an optional one." }),
 });
 
 /** Whether a Save may apply to the operation at this version (the HTTP layer answers from If-Match). */

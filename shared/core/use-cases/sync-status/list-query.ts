@@ -22,7 +22,7 @@ export interface ListQuery {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const querySchema = z.strictObject({
+export const listQuerySchema = z.strictObject({
   status: z.enum(STATUSES, { error: `must be one of ${STATUSES.join(', ')}` }).optional(),
   channelId: z
     .string()
@@ -50,7 +50,7 @@ const querySchema = z.strictObject({
  * Functions `URLSearchParams`); a parameter given twice is an error rather than a guess.
  */
 export function parseListQuery(params: Iterable<[string, string]>): ListQuery {
-  const { limit, continuationToken, since, email, ...rest } = parseQuery(querySchema, params);
+  const { limit, continuationToken, since, email, ...rest } = parseQuery(listQuerySchema, params);
   const after = continuationToken === undefined ? undefined : decodeToken(continuationToken);
   return {
     filter: { ...rest, ...(email ? { email: email.toLowerCase() } : {}), ...(since ? { since: new Date(since).toISOString() } : {}) },

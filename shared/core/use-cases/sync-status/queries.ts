@@ -18,10 +18,11 @@
  * Every operation of a customer was created at or before the customer's `updatedAt`, which bounds
  * what later customers can contribute and lets a page stop early.
  */
+import { z } from 'zod';
 import type { AppConfig } from '../../config/settings';
-import { ChangeDescription, describeChange } from '../../domain/change-description';
-import { ASYNC_TABLE, SyncStatus } from '../../domain/operation';
-import type { SyncRun } from '../../domain/sync-run';
+import { changeDescriptionSchema, describeChange } from '../../domain/change-description';
+import { ASYNC_TABLE, STATUSES } from '../../domain/operation';
+import { syncRunSchema } from '../../domain/sync-run';
 import { payloadSchemaFor } from '../../domain/validation';
 import type { ChannelCustomers } from '../../ports/channel-customers';
 import type { Clock } from '../../ports/clock';
@@ -29,59 +30,74 @@ import type { OperationQueue } from '../../ports/operation-queue';
 import type { RunLog } from '../../ports/run-log';
 import type { Staging } from '../../ports/staging';
 import type { SyncStatusFilter, SyncStatusReadModel } from '../../ports/sync-status-read-model';
-import type { WebhookDeliverer, WebhookMetrics } from '../deliver-webhooks';
+import { webhookMetricsSchema, type WebhookDeliverer } from '../deliver-webhooks';
 import type { HqService } from '../hq';
 import { encodeToken, ListQuery } from './list-query';
-import { fillAccounts, locate, newestFirst, pendingRow, replay, stagedRow, SyncStatusRow } from './rows';
+import { fillAccounts, locate, newestFirst, pendingRow, replay, stagedRow, SyncStatusRow, syncStatusRowSchema } from './rows';
 
-export interface OperationDetail extends SyncStatusRow {
-  table: string;
+/** One operation with what the detail pane shows; the HTTP layer turns `version` into the ETag. */
+export const operationDetailSchema = syncStatusRowSchema.extend({
+  table: z.string().meta({ description: 'The async table the operation mirrors, e.g. RETAILASYNCCUSTOMERV2.' }),
   /** Where the row lives: HQ staging, or the channel (not uploaded yet; not editable here). */
-  source: 'staging' | 'channel';
+  source: z.enum(['staging', 'channel']),
   /** The version to send back with a Save (the HTTP layer's ETag); null for channel-only operations. */
-  version: string | null;
-  uploadedAt: string | null;
-  completedAt: string | null;
-  editedAt: string | null;
-  payload: Record<string, unknown>;
-  change: ChangeDescription;
-  failure: { lastError: string | null; attempts: number; maxAttempts: number; retriesAutomatically: boolean; poison: boolean } | null;
+  version: z.string().nullable(),
+  uploadedAt: z.iso.datetime().nullable(),
+  completedAt: z.iso.datetime().nullable(),
+  editedAt: z.iso.datetime().nullable(),
+  payload: z.record(z.string(), z.unknown()),
+  change: changeDescriptionSchema,
+  failure: z
+    .object({ lastError: z.string().nullable(), attempts: z.int(), maxAttempts: z.int(), retriesAutomatically: z.boolean(), poison: z.boolean() })
+    .nullable(),
   /** Why an Uploaded operation did not move in the last run (e.g. waiting behind a failed one). */
-  waitingReason: string | null;
-  editable: boolean;
-}
+  waitingReason: z.string().nullable(),
+  editable: z.boolean(),
+});
+export type OperationDetail = z.output<typeof operationDetailSchema>;
 
-export interface SyncStatusPage {
-  items: SyncStatusRow[];
-  continuationToken: string | null;
-}
-
-/** Accepted -> account number known to the channel, over the customers synchronized in the window. */
-export interface TimeToHq {
-  p50Ms: number | null;
-  p95Ms: number | null;
-  p99Ms: number | null;
-  samples: number;
-  window: { minutes: number; maxSamples: number };
-}
+export const syncStatusPageSchema = z.object({
+  items: z.array(syncStatusRowSchema),
+  continuationToken: z.string().nullable().meta({ description: 'Opaque; pass it back for the next page. Null on the last page.' }),
+});
+export type SyncStatusPage = z.output<typeof syncStatusPageSchema>;
 
 /** The window of the live time-to-HQ figures. */
 export const TIME_TO_HQ_WINDOW = { minutes: 15, maxSamples: 1000 } as const;
 
-export interface OpsMetrics {
-  counts: Record<SyncStatus, number>;
-  failedWaitingForOperator: number;
-  poisonRows: number;
+/** Accepted -> account number known to the channel, over the customers synchronized in the window. */
+export const timeToHqSchema = z
+  .object({
+    p50Ms: z.number().min(0).nullable(),
+    p95Ms: z.number().min(0).nullable(),
+    p99Ms: z.number().min(0).nullable(),
+    samples: z.int().min(0),
+    window: z.object({ minutes: z.int(), maxSamples: z.int() }),
+  })
+  .meta({
+    id: 'TimeToHq',
+    description:
+      "From a sign-up's acceptance to its account number known to the channel, over the customers synchronized in the window (nearest-rank percentiles; null without samples).",
+  });
+export type TimeToHq = z.output<typeof timeToHqSchema>;
+
+export const opsMetricsSchema = z.object({
+  counts: z.object({ Pending: z.int().min(0), Uploaded: z.int().min(0), Completed: z.int().min(0), Failed: z.int().min(0) }) satisfies z.ZodType<
+    Record<(typeof STATUSES)[number], number>
+  >,
+  failedWaitingForOperator: z.int().min(0),
+  poisonRows: z.int().min(0),
   /** The oldest operation that is not in HQ yet and not failed (Pending or Uploaded). */
-  oldestPending: { createdAt: string; ageSeconds: number } | null;
-  oldestPendingAgeSeconds: number | null;
-  queue: { name: string; queued: number; poisoned: number };
-  lastRun: SyncRun | null;
-  timeToHq: TimeToHq;
+  oldestPending: z.object({ createdAt: z.iso.datetime(), ageSeconds: z.int().min(0) }).nullable(),
+  oldestPendingAgeSeconds: z.int().min(0).nullable(),
+  queue: z.object({ name: z.string(), queued: z.int().min(0), poisoned: z.int().min(0) }),
+  lastRun: syncRunSchema.nullable(),
+  timeToHq: timeToHqSchema,
   /** Completion webhooks of the channels that have one (all zero and no channels without). */
-  webhooks: WebhookMetrics;
-  generatedAt: string;
-}
+  webhooks: webhookMetricsSchema,
+  generatedAt: z.iso.datetime(),
+});
+export type OpsMetrics = z.output<typeof opsMetricsSchema>;
 
 export interface SyncStatusQueryDeps {
   config: Pick<AppConfig, 'channels' | 'sync'>;

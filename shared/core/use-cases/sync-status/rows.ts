@@ -2,34 +2,38 @@
  * One row of the "Customer synchronization status" list, built from either source: HQ staging
  * (Uploaded, Completed, Failed, poison) or the channel (Pending: accepted, not uploaded yet).
  */
+import { z } from 'zod';
 import type { ChannelCustomer } from '../../domain/channel-customer';
 import { applyInOrder, CustomerProfile } from '../../domain/customer';
 import { notFound } from '../../domain/errors';
 import { GUID } from '../../domain/identity';
-import { Entity, OperationKind, OperationRecord, sortKey as sortKeyOf, SyncStatus } from '../../domain/operation';
+import { ENTITIES, OPERATION_KINDS, OperationRecord, sortKey as sortKeyOf, STATUSES } from '../../domain/operation';
 import type { Staging } from '../../ports/staging';
 import type { OutstandingCustomer, StagedDoc, SyncStatusReadModel } from '../../ports/sync-status-read-model';
 
-export interface SyncStatusRow {
-  operationId: string;
-  customerId: string;
-  channelId: string;
-  channelName: string;
-  /** The real HQ account; null while the customer is not in HQ ("Pending sync"). */
-  customerAccount: string | null;
-  custAccountAsync: string | null;
-  createdAt: string;
-  entity: Entity;
-  operation: OperationKind;
-  status: SyncStatus;
-  lastError: string | null;
-  attempts: number;
-  replicationCounter: number;
-  /** Failed and out of automatic retries (or poison): it waits for an operator. */
-  waitingForOperator: boolean;
-  poison: boolean;
-  sortKey: string;
-}
+export const syncStatusRowSchema = z
+  .object({
+    operationId: z.string().meta({ description: "A GUID; a poison message's row is `poison-` and its queue message id." }),
+    customerId: z.string(),
+    channelId: z.string(),
+    channelName: z.string(),
+    /** The real HQ account; null while the customer is not in HQ ("Pending sync"). */
+    customerAccount: z.string().nullable().meta({ description: 'The HQ account; null while the customer is not in HQ ("Pending sync").' }),
+    custAccountAsync: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    entity: z.enum(ENTITIES),
+    operation: z.enum(OPERATION_KINDS),
+    status: z.enum(STATUSES),
+    lastError: z.string().nullable(),
+    attempts: z.int().min(0),
+    replicationCounter: z.int().min(0),
+    /** Failed and out of automatic retries (or poison): it waits for an operator. */
+    waitingForOperator: z.boolean().meta({ description: 'Failed and out of automatic retries (or poison): it waits for an operator.' }),
+    poison: z.boolean(),
+    sortKey: z.string().meta({ description: '`createdAt|operationId`: the list is newest first by it.' }),
+  })
+  .meta({ id: 'SyncStatusRow' });
+export type SyncStatusRow = z.output<typeof syncStatusRowSchema>;
 
 export function stagedRow(doc: StagedDoc, channelName: string, maxAttempts: number): SyncStatusRow {
   const poison = doc.poison === true;
