@@ -12,7 +12,7 @@ import { WEBHOOK_RETRY, WebhookDelivery } from '../../shared/core/domain/webhook
 import type { DeliveryOptions, WebhookMetrics } from '../../shared/core/use-cases/deliver-webhooks';
 import { runSync, signUpBody } from '../support/environment';
 import { createMemoryApp, MemoryTestApp } from '../support/memory-app';
-import { call, httpRequest } from '../ops/http';
+import { call, httpRequest, noSyncLoop } from '../ops/http';
 import { newWebhookSecret, WebhookReceiver } from '../support/webhook-receiver';
 
 const LONG = 'x'.repeat(60);
@@ -131,7 +131,7 @@ test('a receiver that stays down does not keep customers from HQ; its deliveries
   expect(late.accountNumber).toMatch(/^C\d{9}$/);
 
   const answer = await call(
-    metricsHandler(() => app.services),
+    metricsHandler(() => app.services, noSyncLoop),
     httpRequest('GET', '/api/ops/metrics'),
   );
   expect(answer.status).toBe(200);
