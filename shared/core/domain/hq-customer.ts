@@ -9,7 +9,10 @@ export interface HqCustomer extends CustomerProfile {
   /** The channel customer id: one HQ customer per channel customer, whatever retries happen. */
   id: string;
   accountNumber: string;
-  /** Kept from the async customer it was created from; null for one created in real time. */
+  /**
+   * Kept from the async customer it was created from; null for one created in real time, until a
+   * retried sign-up of it queued in async mode links its async account (see asyncAccountToLink).
+   */
   custAccountAsync: string | null;
   channelId: string;
   /** The replicationCounter of the last operation applied: the next one must be exactly +1. */
@@ -140,6 +143,18 @@ export function planApplication(existing: HqCustomer | undefined, operations: As
     }
   }
   return plan;
+}
+
+/**
+ * The async account an existing HQ customer must be linked to now, if any. A real-time sign-up can
+ * reach HQ (created with no async account) while its channel write fails; the retried sign-up,
+ * queued in async mode while HQ is servicing, gives the channel customer a custAccountAsync, and
+ * its create finds itself already applied here. HQ records that account, or it could never map it
+ * to its account number. An account HQ already holds is kept: it may have been announced with the
+ * account number (customer.synced), and replacing it would unlink it.
+ */
+export function asyncAccountToLink(existing: HqCustomer, ref: CustomerRef): string | undefined {
+  return existing.custAccountAsync === null && ref.custAccountAsync !== null ? ref.custAccountAsync : undefined;
 }
 
 export function appliedOperation({ operationId, entity, operation }: AsyncOperation): AppliedOperation {

@@ -7,6 +7,7 @@ import {
   ApplyMode,
   ApplyResult,
   appliedOperation,
+  asyncAccountToLink,
   CustomerRef,
   HqCounterTakenError,
   HqCustomer,
@@ -75,14 +76,27 @@ export class HqService {
     const existing = startsWithCreate && attempt === 0 ? undefined : await this.customers.read(ref.customerId);
     const plan = planApplication(existing?.doc, operations, mode);
     const { applied, profile, appliedCounter, counterShift, ...result } = plan;
-    if (applied.length === 0) return result;
+    // Rare (see asyncAccountToLink): the normal path neither reads nor writes more for it.
+    const link = existing && asyncAccountToLink(existing.doc, ref);
+    if (applied.length === 0 && !link) return result;
 
     const now = this.clock.now().toISOString();
-    const lastOperation = appliedOperation(applied.at(-1)!);
     try {
       if (existing) {
+        const custAccountAsync = link ?? existing.doc.custAccountAsync;
         // After a real-time call the channel and HQ number alike again (the channel caught up first).
-        const doc: HqCustomer = { ...existing.doc, ...profile!, appliedCounter, lastOperation, counterShift, updatedAt: now };
+        const doc: HqCustomer =
+          applied.length === 0
+            ? { ...existing.doc, custAccountAsync, updatedAt: now }
+            : {
+                ...existing.doc,
+                ...profile!,
+                custAccountAsync,
+                appliedCounter,
+                lastOperation: appliedOperation(applied.at(-1)!),
+                counterShift,
+                updatedAt: now,
+              };
         result.customer = await this.customers.replace(doc, existing.etag);
       } else {
         result.customer = await this.customers.create({
@@ -92,7 +106,7 @@ export class HqService {
           custAccountAsync: ref.custAccountAsync,
           channelId: ref.channelId,
           appliedCounter,
-          lastOperation,
+          lastOperation: appliedOperation(applied.at(-1)!),
           createdAt: now,
           updatedAt: now,
         });
