@@ -7,8 +7,7 @@
  * on the channel view within 90 s of the restart, with nobody starting a run by hand, exactly once
  * in HQ, with distinct account numbers and nothing left pending.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServices, provisionStorage } from '../../functions/composition-root';
@@ -16,45 +15,21 @@ import { containers, createCosmosClient } from '../../shared/adapters/cosmos/cli
 import { readConfig } from '../../shared/core/config/settings';
 import { freePort } from '../../scripts/emulators';
 import { Env, sampleEnv, signUpBody, useEmulators } from '../support/environment';
+import { HostChild, killAllHosts, startHost as startHostChild } from '../support/host-child';
 import { apiFetch } from '../support/openapi-conformance';
 
-const APP_ROOT = path.join(__dirname, '../..');
-/** The local host's CLI as `npm test` builds it (npm run build runs before jest). */
-const HOST_CLI = path.join(APP_ROOT, 'scripts/local-host/dist/cli.js');
-/** Makes the host exit when this test process is gone, whatever killed it. */
-const EXIT_WITH_PARENT = path.join(__dirname, '../support/exit-with-parent.js');
 /** Invariant 6. */
 const RECOVERY_BOUND_MS = 90_000;
 
 const emulators = useEmulators();
 
-interface Host {
-  child: ChildProcess;
-  url: string;
-  logFile: string;
-  exited: Promise<void>;
-}
+type Host = HostChild;
 
-/** Every host this file started and has not seen exit: afterAll (and process exit) kill them. */
-const live = new Set<Host>();
 let port = 0;
 let hostCount = 0;
 /** The hosts' logs; removed after a run where every test passed. */
 const logDir = mkdtempSync(path.join(os.tmpdir(), 'recovery-test-'));
 let passed = 0;
-
-function killGroup(host: Host): void {
-  try {
-    process.kill(-host.child.pid!, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-const killAllSync = () => {
-  for (const host of live) killGroup(host);
-};
-process.once('exit', killAllSync);
 
 function tail(file: string, lines = 40): string {
   try {
@@ -77,42 +52,13 @@ function runningIn(logFile: string): string {
   return [...counts].map(([name, n]) => (n > 1 ? `${name} x${n}` : name)).join(', ') || 'nothing';
 }
 
-/** Starts the host on `port` as a child process in its own process group; resolves once it answers HTTP. */
-async function startHost(env: Env, label: string): Promise<Host> {
-  const logFile = path.join(logDir, `${++hostCount}-${label}.log`);
-  const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--require', EXIT_WITH_PARENT, HOST_CLI, '--port', String(port), '--app', APP_ROOT], {
-    cwd: APP_ROOT,
-    env: { ...process.env, ...env, EXIT_WITH_PID: String(process.pid) },
-    detached: true,
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const host: Host = { child, url: `http://127.0.0.1:${port}`, logFile, exited };
-  live.add(host);
-  void exited.then(() => live.delete(host));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`host ${label} exited (${child.exitCode ?? child.signalCode}) before answering:\n${tail(logFile)}`);
-    }
-    try {
-      const response = await apiFetch(`${host.url}/admin/functions`, { signal: AbortSignal.timeout(2000) });
-      if (response.ok) return host;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`host ${label} did not answer within 60 s:\n${tail(logFile)}`);
-    await sleep(100);
-  }
+/** Starts the host on the file's port as a child process of its own; resolves once it answers HTTP. */
+function startHost(env: Env, label: string): Promise<Host> {
+  return startHostChild(env, port, path.join(logDir, `${++hostCount}-${label}.log`));
 }
 
 /** SIGKILL to the host's whole process group; resolves once the process is gone. */
-async function kill(host: Host): Promise<void> {
-  killGroup(host);
-  await host.exited;
-}
+const kill = (host: Host) => host.kill();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -282,14 +228,12 @@ const syncSettings = { Sync__mode: 'continuous', Sync__idleDelaySeconds: '2', Sy
 
 describe('recovery after a SIGKILL of the host process (invariant 6)', () => {
   beforeAll(async () => {
-    if (!existsSync(HOST_CLI)) throw new Error(`${HOST_CLI} is missing: npm run build first (npm test does)`);
     port = await freePort();
   });
 
   afterAll(async () => {
     // Before useEmulators' afterAll (an outer hook) stops the emulators.
-    for (const host of [...live]) await kill(host);
-    process.removeListener('exit', killAllSync);
+    await killAllHosts();
     if (figures.length) console.log(`recovery figures: ${figures.join('; ')}`);
     if (passed === 2) rmSync(logDir, { recursive: true, force: true });
     else console.log(`recovery: the hosts' logs are in ${logDir}`);
