@@ -124,11 +124,9 @@ export async function continuousScenario(
     const starting = progress.phase('continuous: local host in a child process (storage through a counting proxy)');
     host = await startHostProcess(env);
     starting.done(host.url);
-    // Setup, before any measurement: start the loop once (in Azure the watchdog timer keeps it
-    // running; here its 5-minute tick would only delay the start).
-    const start = await fetch(`${host.url}/api/ops/sync/run`, { method: 'POST' });
-    await start.arrayBuffer();
-    if (start.status !== 202) throw new Error(`starting the loop answered ${start.status}`);
+    // Setup, before any measurement: the host starts the loop itself (continuous mode runs the
+    // watchdog timer on startup); wait until it has made its first pass and idles. Calling
+    // POST /api/ops/sync/run here would race that start (and answer 409 when it loses).
     await until('the loop idle', async () => ((await metrics(host!)).sync.loop?.state === 'idle' ? true : undefined), 60_000, 500);
 
     // 1. No operator: a steady arrival rate, nobody calling POST /api/ops/sync/run.
