@@ -14,6 +14,7 @@
  * patched code does (no index re-sort, no copying code generated), not by how long it takes.
  */
 import { randomUUID } from 'node:crypto';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type { Container, CosmosClient, Database, PatchOperation } from '@azure/cosmos';
@@ -232,6 +233,19 @@ describe('Cosmos DB server query engine (patches/@zeit+cosmosdb-query+0.7.2.patc
       ({ database } = await client.databases.createIfNotExists({ id: `patches-${randomUUID().slice(0, 8)}` }));
     });
     afterAll(() => client?.dispose());
+
+    test('the server keeps connections alive and says for how long (scripts/cosmos-keep-alive.ts), so clients reuse them', async () => {
+      const headers = await new Promise<import('node:http').IncomingHttpHeaders>((resolve, reject) => {
+        https
+          .get(`${emulators.cosmosEndpoint}/`, { rejectUnauthorized: false, agent: false }, (response) => {
+            response.resume();
+            resolve(response.headers);
+          })
+          .on('error', reject);
+      });
+      expect(headers.connection).toBe('keep-alive');
+      expect(headers['keep-alive']).toMatch(/^timeout=\d+$/);
+    });
 
     const STATUSES = ['Uploaded', 'Completed', 'Failed'] as const;
     const TAGS = ['gold', 'silver', 'bronze'] as const;
