@@ -10,8 +10,8 @@ export interface BenchOptions {
   /** Queued operations in the main drain (section 8: 20,000). */
   drain: number;
   /**
-   * Backlog the bare drain floor drains: the app's size by default, because Azurite's queue
-   * operations slow down as more messages are stored, so a smaller floor backlog would flatter it.
+   * Backlog the bare drain floor drains: the app's size by default, so that whatever the emulators
+   * still cost per stored message weighs on the floor as on the app (a smaller one would flatter it).
    */
   drainFloor: number;
   /**
