@@ -114,7 +114,9 @@ export async function continuousScenario(
   progress: Progress,
 ): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
   const proxy = await startStorageProxy(emulators);
-  const direct = benchEnv(emulators, { Sync__mode: 'continuous' });
+  const idleDelay: Record<string, string> =
+    options.idleDelaySeconds && !process.env.Sync__idleDelaySeconds ? { Sync__idleDelaySeconds: String(options.idleDelaySeconds) } : {};
+  const direct = benchEnv(emulators, { Sync__mode: 'continuous', ...idleDelay });
   const config = readConfig(direct);
   await provisionStorage(config);
   const env = { ...direct, AzureWebJobsStorage: proxy.connectionString };
@@ -201,7 +203,9 @@ export async function continuousScenario(
     const onDemand: number[] = [];
     const demand = progress.phase('continuous: sign-up, then POST /api/ops/sync/run (wakes the loop)', ON_DEMAND_SAMPLES);
     for (let i = 0; i < ON_DEMAND_SAMPLES; i++) {
-      await sleep(4000); // the loop back in a wait of a few seconds, which only the wake cuts short
+      // The loop, idle since the last sample's pass, is by now in a wait (0.5 s, then 1 s, then
+      // 2 s...), which only the wake cuts short.
+      await sleep(2000);
       const s = await signUp(host, 22_000_000 + i);
       const run = await fetch(`${host.url}/api/ops/sync/run`, { method: 'POST' });
       await run.arrayBuffer();
