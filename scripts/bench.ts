@@ -32,9 +32,9 @@ async function main(): Promise<number> {
       `scale ${options.scaleSmall} vs ${options.scaleLarge}, continuous ${options.steadyRate}/s for ${options.steadySeconds} s, ` +
       `recovery ${options.recoveryBacklog}${options.quick ? ' (quick)' : ''}`,
   );
-  // Each scenario gets emulators of its own: Azurite's queue scans every stored message of the
-  // account and the Cosmos server is one Node process, so one scenario's leftovers (a deleted
-  // 50,000-document database still being collected) would otherwise slow the next one down.
+  // Each scenario gets emulators of its own: both are single Node processes holding everything in
+  // memory, so one scenario's leftovers (a deleted 20,000-document database, queues, extents still
+  // being collected) would otherwise slow the next one down.
   let running: RunningEmulators | undefined;
   // Ctrl-C or a kill must not leave the emulators running: stop exactly what this run started.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -208,7 +208,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Run
       const ready = await waitForReady(cosmos);
       info.cosmos = { pid: cosmos.pid!, port: cosmosPort, restored: ready };
     } else if (!skip.cosmos) {
-      const cosmos = spawnNode(nodeBin('@vercel/cosmosdb-server/lib/cli.js'), ['--port', String(cosmosPort), '--host', '127.0.0.1'], 'cosmos', options.log);
+      // The package's server with keep-alive connections (cosmos-keep-alive.ts), not its CLI.
+      const cosmos = spawnNode(compiledScript('cosmos-keep-alive'), ['--port', String(cosmosPort), '--host', '127.0.0.1'], 'cosmos', options.log);
       started.push(cosmos);
       await waitForPort(cosmosPort, cosmos, 'Cosmos DB server');
       info.cosmos = { pid: cosmos.pid!, port: cosmosPort };

@@ -1,8 +1,9 @@
 /**
  * One fresh app per scenario: its own Cosmos databases and queues on the shared emulators, built
  * by the app's own composition root, with request counting on its Cosmos client and its queue.
- * Fresh stores keep one scenario's leftovers from slowing the next (the Cosmos server scans
- * whole containers for queries); `dispose` deletes them again to keep the emulators lean.
+ * Fresh stores keep one scenario's leftovers from slowing the next (the Cosmos server evaluates
+ * a query over every document of its container); `dispose` deletes them again to keep the
+ * emulators lean.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';

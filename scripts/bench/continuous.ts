@@ -114,7 +114,9 @@ export async function continuousScenario(
   progress: Progress,
 ): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
   const proxy = await startStorageProxy(emulators);
-  const direct = benchEnv(emulators, { Sync__mode: 'continuous' });
+  const idleDelay: Record<string, string> =
+    options.idleDelaySeconds && !process.env.Sync__idleDelaySeconds ? { Sync__idleDelaySeconds: String(options.idleDelaySeconds) } : {};
+  const direct = benchEnv(emulators, { Sync__mode: 'continuous', ...idleDelay });
   const config = readConfig(direct);
   await provisionStorage(config);
   const env = { ...direct, AzureWebJobsStorage: proxy.connectionString };
@@ -124,11 +126,9 @@ export async function continuousScenario(
     const starting = progress.phase('continuous: local host in a child process (storage through a counting proxy)');
     host = await startHostProcess(env);
     starting.done(host.url);
-    // Setup, before any measurement: start the loop once (in Azure the watchdog timer keeps it
-    // running; here its 5-minute tick would only delay the start).
-    const start = await fetch(`${host.url}/api/ops/sync/run`, { method: 'POST' });
-    await start.arrayBuffer();
-    if (start.status !== 202) throw new Error(`starting the loop answered ${start.status}`);
+    // Setup, before any measurement: the host starts the loop itself (continuous mode runs the
+    // watchdog timer on startup); wait until it has made its first pass and idles. Calling
+    // POST /api/ops/sync/run here would race that start (and answer 409 when it loses).
     await until('the loop idle', async () => ((await metrics(host!)).sync.loop?.state === 'idle' ? true : undefined), 60_000, 500);
 
     // 1. No operator: a steady arrival rate, nobody calling POST /api/ops/sync/run.
@@ -203,7 +203,9 @@ export async function continuousScenario(
     const onDemand: number[] = [];
     const demand = progress.phase('continuous: sign-up, then POST /api/ops/sync/run (wakes the loop)', ON_DEMAND_SAMPLES);
     for (let i = 0; i < ON_DEMAND_SAMPLES; i++) {
-      await sleep(4000); // the loop back in a wait of a few seconds, which only the wake cuts short
+      // The loop, idle since the last sample's pass, is by now in a wait (0.5 s, then 1 s, then
+      // 2 s...), which only the wake cuts short.
+      await sleep(2000);
       const s = await signUp(host, 22_000_000 + i);
       const run = await fetch(`${host.url}/api/ops/sync/run`, { method: 'POST' });
       await run.arrayBuffer();

@@ -44,24 +44,30 @@ function bareStores(config: AppConfig): BareStores {
 
 /**
  * Sign-up floor: one Cosmos create of the channel customer and one queue send of its operation
- * per sign-up — what an async sign-up cannot do without — at the scenario's concurrency.
+ * per sign-up — what an async sign-up cannot do without — at the scenario's concurrency. One set
+ * of clients for all of a scenario's rounds, as the app's subjects keep theirs: new clients per
+ * round made each round's floor pay for new connections and metadata reads the app did not.
  */
-export async function signUpFloor(config: AppConfig, count: number, concurrency: number, phase: Phase, timeoutMs: number): Promise<LoadResult> {
+export function signUpFloor(config: AppConfig): {
+  run(count: number, concurrency: number, phase: Phase, timeoutMs: number): Promise<LoadResult>;
+  dispose(): void;
+} {
   const stores = bareStores(config);
-  try {
-    return await runLoad(
-      count,
-      concurrency,
-      async (i) => {
-        const { doc, message } = bareSignUp('FABRIKAM', i);
-        await stores.channelCustomers.items.create(doc);
-        await stores.queue.sendMessage(message);
-      },
-      { phase, timeoutMs },
-    );
-  } finally {
-    stores.dispose();
-  }
+  let n = 0;
+  return {
+    run: (count, concurrency, phase, timeoutMs) =>
+      runLoad(
+        count,
+        concurrency,
+        async () => {
+          const { doc, message } = bareSignUp('FABRIKAM', n++);
+          await stores.channelCustomers.items.create(doc);
+          await stores.queue.sendMessage(message);
+        },
+        { phase, timeoutMs },
+      ),
+    dispose: () => stores.dispose(),
+  };
 }
 
 /**

@@ -4,7 +4,7 @@
  * storage requests it makes can be told apart from the bench's own.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../emulators';
 
@@ -26,16 +26,18 @@ export function appRoot(): string {
   throw new Error(`host.json not found above ${__dirname}`);
 }
 
+/** The local host package's command (its package.json `bin`, built by the package's prepare/build script). */
 function cliScript(): string {
-  const beside = path.join(__dirname, '..', 'local-host', 'cli.js');
-  return existsSync(beside) ? beside : path.join(appRoot(), 'dist', 'scripts', 'local-host', 'cli.js');
+  const manifest = require.resolve('@async-customer/local-host/package.json');
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> };
+  return path.join(path.dirname(manifest), bin['local-functions-host']);
 }
 
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Starts `node dist/scripts/local-host/cli.js` with `env` (the app's settings) and waits until it serves. */
+/** Starts the local host command (`scripts/local-host/dist/cli.js`) with `env` (the app's settings) and waits until it serves. */
 export async function startHostProcess(env: Record<string, string>, options: { port?: number; timeoutMs?: number } = {}): Promise<HostProcess> {
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, [cliScript(), '--port', String(port), '--app', appRoot()], {

@@ -10,8 +10,8 @@ export interface BenchOptions {
   /** Queued operations in the main drain (section 8: 20,000). */
   drain: number;
   /**
-   * Backlog the bare drain floor drains: the app's size by default, because Azurite's queue
-   * operations slow down as more messages are stored, so a smaller floor backlog would flatter it.
+   * Backlog the bare drain floor drains: the app's size by default, so that whatever the emulators
+   * still cost per stored message weighs on the floor as on the app (a smaller one would flatter it).
    */
   drainFloor: number;
   /**
@@ -25,6 +25,11 @@ export interface BenchOptions {
   steadySeconds: number;
   /** Idle window whose storage requests are counted and scaled to an hour. */
   idleWindowSeconds: number;
+  /**
+   * The continuous scenario's `Sync__idleDelaySeconds` when the environment sets none: the sample
+   * settings' (10) by default; `--quick` uses 5, which halves the scenario's idle waits.
+   */
+  idleDelaySeconds?: number;
   /**
    * Minutes the loop idles before the single sign-up (section 8: 5). 0: until the loop reports
    * its maximum idle delay on /api/ops/metrics, the steady idle state 5 minutes would reach.
@@ -41,8 +46,22 @@ export interface BenchOptions {
   only: Set<string>;
 }
 
-const FULL = { signUps: 2000, drain: 20_000, scaleSmall: 2000, scaleLarge: 20_000, steadySeconds: 60, idleWindowSeconds: 60, recoveryBacklog: 1000 };
-const QUICK = { signUps: 400, drain: 1000, scaleSmall: 200, scaleLarge: 1000, steadySeconds: 10, idleWindowSeconds: 20, recoveryBacklog: 300 };
+const FULL: Sizes = { signUps: 2000, drain: 20_000, scaleSmall: 2000, scaleLarge: 20_000, steadySeconds: 60, idleWindowSeconds: 60, recoveryBacklog: 1000 };
+const QUICK: Sizes = {
+  signUps: 400,
+  drain: 1000,
+  scaleSmall: 200,
+  scaleLarge: 1000,
+  steadySeconds: 10,
+  idleWindowSeconds: 10,
+  recoveryBacklog: 300,
+  idleDelaySeconds: 5,
+};
+
+type Sizes = Pick<
+  BenchOptions,
+  'signUps' | 'drain' | 'scaleSmall' | 'scaleLarge' | 'steadySeconds' | 'idleWindowSeconds' | 'recoveryBacklog' | 'idleDelaySeconds'
+>;
 
 export const SCENARIOS = ['signup', 'drain', 'scale', 'time-to-hq', 'continuous', 'recovery'] as const;
 
@@ -79,6 +98,7 @@ export function readOptions(argv: string[] = process.argv.slice(2), env: NodeJS.
     steadyRate: int('steady-rate', 'BENCH_STEADY_RATE', 50),
     steadySeconds: int('steady-seconds', 'BENCH_STEADY_SECONDS', base.steadySeconds),
     idleWindowSeconds: int('idle-window', 'BENCH_IDLE_WINDOW_SECONDS', base.idleWindowSeconds),
+    idleDelaySeconds: base.idleDelaySeconds,
     idleMinutes: int('idle-minutes', 'BENCH_IDLE_MINUTES', 0, 0),
     recoveryBacklog: int('recovery-backlog', 'BENCH_RECOVERY_BACKLOG', base.recoveryBacklog),
     hqLatencyMs: int('hq-latency', 'BENCH_HQ_LATENCY_MS', 200, 0),

@@ -8,10 +8,10 @@
  */
 import type { RunningEmulators } from '../emulators';
 import { readConfig } from '../../shared/core/config/settings';
-import { provisionStorage } from '../../functions/composition-root';
+import { createServices, provisionStorage } from '../../functions/composition-root';
 import { containers, createCosmosClient } from '../../shared/adapters/cosmos/client';
 import { benchEnv, dropStores } from './app';
-import { signUp } from './continuous';
+import { signUpBody } from './backlog';
 import { HostProcess, startHostProcess } from './host-process';
 import { runLoad } from './load';
 import type { BenchOptions } from './options';
@@ -42,24 +42,31 @@ export async function recoveryScenario(
   const n = options.recoveryBacklog;
   let host: HostProcess | undefined;
   try {
-    const starting = progress.phase('recovery: local host in a child process');
-    host = await startHostProcess(env);
-    starting.done(host.url);
-
-    const seeding = progress.phase(`recovery: ${n} sign-ups queued over HTTP (loop not started)`, n);
+    // The backlog is queued before the host starts (through the app's own sign-up service, on the
+    // same stores): in continuous mode the host starts its loop on startup, so sign-ups sent to a
+    // running host would be synchronized as they arrive and the kill would find no backlog.
+    const seeding = progress.phase(`recovery: ${n} sign-ups queued (host not started yet)`, n);
+    const services = createServices(config);
     const locations: string[] = [];
-    const seeded = await runLoad(n, options.concurrency, async (i) => void locations.push((await signUp(host!, 30_000_000 + i)).location), {
-      phase: seeding,
-      timeoutMs: options.phaseTimeoutMs,
-    });
-    if (seeded.errors > 0) throw new Error(`recovery seeding: ${seeded.errors} sign-ups failed: ${seeded.firstError}`);
-    seeding.done(`${seeded.perSecond.toFixed(0)}/s`);
+    try {
+      const seeded = await runLoad(
+        n,
+        options.concurrency,
+        async (i) => {
+          const { customer } = await services.customers.signUp('FABRIKAM', signUpBody(30_000_000 + i));
+          locations.push(`/api/channels/FABRIKAM/customers/${customer.customerId}`);
+        },
+        { phase: seeding, timeoutMs: options.phaseTimeoutMs },
+      );
+      if (seeded.errors > 0) throw new Error(`recovery seeding: ${seeded.errors} sign-ups failed: ${seeded.firstError}`);
+      seeding.done(`${seeded.perSecond.toFixed(0)}/s`);
+    } finally {
+      services.dispose();
+    }
     const last = locations[locations.length - 1];
 
-    const uploading = progress.phase(`recovery: loop started, SIGKILL once ${KILL_AT * 100}% is in HQ`);
-    const start = await fetch(`${host.url}/api/ops/sync/run`, { method: 'POST' });
-    await start.arrayBuffer();
-    if (start.status !== 202) throw new Error(`starting the loop answered ${start.status}`);
+    const uploading = progress.phase(`recovery: local host started (its loop starts with it), SIGKILL once ${KILL_AT * 100}% is in HQ`);
+    host = await startHostProcess(env);
     const deadline = Date.now() + 300_000;
     let inHq = 0;
     while ((inHq = await count('hqCustomers')) < Math.max(1, Math.ceil(n * KILL_AT))) {

@@ -1,7 +1,8 @@
 /**
- * Bounded retries for the bench's own calls. Under a deep backlog Azurite sometimes answers 408
- * (it scans its whole store per operation); the app meets that through the orchestration's
- * activity retry policy, and the floor must survive it too or it would measure nothing.
+ * Bounded retries for the bench's own calls. Under a deep backlog unpatched Azurite sometimes
+ * answered 408 (it scanned its whole store per operation), and a loaded machine can still make it
+ * time out; the app meets that through the orchestration's activity retry policy, and the floor
+ * must survive it too or it would measure nothing.
  */
 export async function withRetry<T>(
   call: () => Promise<T>,

@@ -50,6 +50,7 @@ export async function signUpScenario(
   const normal = await createBenchApp(emulators);
   const slow = await createBenchApp(emulators, { hqLatencyMs: options.hqLatencyMs });
   const floorApp = await createBenchApp(emulators);
+  const floorClients = signUpFloor(floorApp.config);
   const latencies = new Map<Subject, number[]>();
   const elapsed = new Map<Subject, number>();
   const errors: string[] = [];
@@ -62,7 +63,7 @@ export async function signUpScenario(
     const base = offset;
     offset += count;
     const result: LoadResult =
-      task === 'floor' ? await signUpFloor(floorApp.config, count, c, phase, t) : await runLoad(count, c, (i) => task(base + i), { phase, timeoutMs: t });
+      task === 'floor' ? await floorClients.run(count, c, phase, t) : await runLoad(count, c, (i) => task(base + i), { phase, timeoutMs: t });
     phase.done(`${result.perSecond.toFixed(0)}/s, p99 ${result.p99.toFixed(0)} ms${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''}`);
     if (result.errors) errors.push(`${subject}: ${result.errors} errors, first: ${result.firstError}`);
     latencies.set(subject, [...(latencies.get(subject) ?? []), ...result.latenciesMs]);
@@ -74,7 +75,7 @@ export async function signUpScenario(
     // reads and JIT compilation, which would otherwise land on whichever subject runs first.
     const warm = Math.min(100, Math.ceil(options.signUps / 10));
     const warming = progress.phase('sign-up warm-up (not recorded)', warm * 4);
-    await signUpFloor(floorApp.config, warm, c, warming, t);
+    await floorClients.run(warm, c, warming, t);
     await runLoad(warm, c, viaHandler(normal, 'FABRIKAM', 202), { phase: warming, timeoutMs: t });
     await runLoad(warm, c, (i) => viaHandler(slow, 'FABRIKAM', 202)(1_000_000 + i), { phase: warming, timeoutMs: t });
     await runLoad(warm, c, (i) => viaHandler(normal, 'CONTOSO', 201)(2_000_000 + i), { phase: warming, timeoutMs: t });
@@ -93,6 +94,7 @@ export async function signUpScenario(
     await run('realtime', 'real-time sign-up (CONTOSO)', rt, viaHandler(normal, 'CONTOSO', 201));
     await run('realtimeSlowHq', `real-time sign-up (CONTOSO), HQ +${options.hqLatencyMs} ms`, rt, viaHandler(slow, 'CONTOSO', 201));
   } finally {
+    floorClients.dispose();
     await Promise.all([normal.dispose(), slow.dispose(), floorApp.dispose()]);
   }
 

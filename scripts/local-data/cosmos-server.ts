@@ -17,7 +17,8 @@
  *
  *   node dist/scripts/local-data/cosmos-server.js --port 8081 --host 127.0.0.1 --data .local-data/cosmos
  *
- * Tests and the benchmark run the package's CLI instead, in memory.
+ * Both it and the in-memory server of the tests and the benchmark keep connections alive
+ * (../cosmos-keep-alive.ts).
  */
 import { closeSync, existsSync, fdatasync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
@@ -37,6 +38,7 @@ import {
   type StoreCounts,
   type StoreState,
 } from './cosmos-files';
+import { createKeepAliveCosmosServer } from '../cosmos-keep-alive';
 import { COSMOS_SERVER_MARKER, isAlive } from './folder';
 
 /** What the parent (scripts/emulators.ts) receives over IPC once the server listens. */
@@ -312,10 +314,8 @@ function main(): void {
   const store = new PersistentStore(args.data);
   store.install(restore);
 
-  // After install(): the server module must load the wrapped classes.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createHttpsServer } = require('@vercel/cosmosdb-server') as typeof import('@vercel/cosmosdb-server');
-  const server = createHttpsServer().listen(args.port, args.host, () => {
+  // After install(): the server module must load the wrapped classes (it is loaded in this call).
+  const server = createKeepAliveCosmosServer().listen(args.port, args.host, () => {
     const restored = countStore(restore.state);
     const from = restore.snapshotSavedAt ? `snapshot of ${restore.snapshotSavedAt}` : 'no snapshot';
     const ignored = restore.ignoredLines ? `; ${restore.ignoredLines} line(s) of an interrupted write ignored` : '';

@@ -188,9 +188,13 @@ test('tests and the benchmark keep their emulators in memory: nothing is written
     const client = clientFor(emulators);
     await client.databases.createIfNotExists({ id: 'in-memory' });
     client.dispose();
-    // The in-memory Cosmos server is the package's own CLI, not the persistent one.
+    // The in-memory Cosmos server (the package's server with keep-alive), not the persistent one.
     const cmdline = `/proc/${emulators.started!.cosmos!.pid}/cmdline`;
-    if (existsSync(cmdline)) expect(require('node:fs').readFileSync(cmdline, 'utf8')).toContain('cosmosdb-server/lib/cli.js');
+    if (existsSync(cmdline)) {
+      const command = require('node:fs').readFileSync(cmdline, 'utf8');
+      expect(command).toContain('cosmos-keep-alive.js');
+      expect(command).not.toContain('local-data');
+    }
   } finally {
     await emulators.stop();
   }

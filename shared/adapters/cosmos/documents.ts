@@ -45,9 +45,31 @@ export async function readVersioned<T extends object>(container: Container, id: 
   }
 }
 
+/**
+ * Before its first create in a container, the SDK reads the container's definition (for the
+ * partition key paths) and caches it per client, but concurrent first creates each send that
+ * read: a fresh process whose first batch creates 128 documents at once sent about 160 container
+ * reads. One read per container, shared by everyone waiting for it (`read()` fills the SDK's
+ * cache), and a failed one is tried again by the next create.
+ */
+const definitionRead = new WeakMap<Container, Promise<unknown>>();
+
+function knowPartitionKey(container: Container): Promise<unknown> {
+  let pending = definitionRead.get(container);
+  if (!pending) {
+    pending = container.read().catch((error: unknown) => {
+      definitionRead.delete(container);
+      throw error;
+    });
+    definitionRead.set(container, pending);
+  }
+  return pending;
+}
+
 /** Creates the document; `false` when one with the same id is already there (Cosmos' unique id is the guard). */
 export async function createIfAbsent<T extends ItemDefinition>(container: Container, doc: T): Promise<boolean> {
   try {
+    await knowPartitionKey(container);
     await container.items.create(doc);
     return true;
   } catch (error) {
@@ -59,6 +81,7 @@ export async function createIfAbsent<T extends ItemDefinition>(container: Contai
 /** Creates the document; AlreadyExistsError when one with the same id is there. */
 export async function create<T extends ItemDefinition>(container: Container, doc: T, what: string): Promise<T> {
   try {
+    await knowPartitionKey(container);
     const { resource } = await container.items.create<T>(doc);
     return stripSystem(resource!);
   } catch (error) {
