@@ -69,8 +69,9 @@ export class HttpServer {
         res.end();
       });
     });
-    // Keep-alive sockets would hold stop() open for the default 5 s.
-    this.server.keepAliveTimeout = 1_000;
+    // Node's default keep-alive (5 s) stays: fetch (undici) drops a connection whose advertised
+    // timeout is within 1 s of its own margin, so a 1 s timeout made every request a new
+    // connection. close() ends idle sockets itself (closeAllConnections).
   }
 
   routes(): { name: string; route: string; methods: string[] | undefined }[] {
@@ -168,7 +169,6 @@ export class SideServer {
         res.end();
       });
     });
-    this.server.keepAliveTimeout = 1_000;
   }
 
   async listen(host = '127.0.0.1'): Promise<string> {

@@ -3,6 +3,7 @@
  * routes, a timer, the durable HTTP starter, and resuming an orchestration after a restart.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startLocalHost, TableHistoryStore, type LocalHost } from '../src';
@@ -79,6 +80,32 @@ describe('local host against Azurite', () => {
     const echo = await fetch(`${host.url}/api/echo/bytes`, { method: 'POST', body: bytes });
     expect(Buffer.from(await echo.arrayBuffer())).toEqual(bytes);
     expect((await fetch(`${host.url}/api/boom`)).status).toBe(500);
+  });
+
+  test('a client calling again keeps its connection (fetch honours the advertised keep-alive)', async () => {
+    // Count the TCP connections fetch opens, through a pass-through proxy in front of the host.
+    const open: net.Socket[] = [];
+    const target = new URL(host.url);
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port), target.hostname);
+      open.push(client, upstream);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+      for (let i = 0; i < 20; i++) {
+        const response = await fetch(`${base}/api/hello`);
+        expect(await response.text()).toBe('Hello, world!');
+      }
+      // Before: one connection per request. fetch may open a second while it frees the first.
+      expect(open.length / 2).toBeLessThanOrEqual(2);
+    } finally {
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 
   test('a timer fires on its schedule with the real timer shape', async () => {
