@@ -5,7 +5,7 @@ import * as df from 'durable-functions';
 import { z } from 'zod';
 import { SYNC_MODES } from '../../shared/core/config/settings';
 import { syncRunSchema } from '../../shared/core/domain/sync-run';
-import { parseQuery } from '../../shared/core/use-cases/sync-status/list-query';
+import { parseQuery } from '../../shared/core/use-cases/query-string';
 import type { Services } from '../composition-root';
 import { startSyncRun } from '../sync/customer-sync';
 import { HttpHandler, json, problem, withProblems } from './problem';

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { RunningEmulators } from '../../scripts/emulators';
 import { addressSchema, customerEditSchema, signUpSchema } from '../../shared/core/domain/validation';
 import { customerSearchQuery } from '../../shared/core/use-cases/customer-search';
-import { parseQuery } from '../../shared/core/use-cases/sync-status/list-query';
+import { parseQuery } from '../../shared/core/use-cases/query-string';
 import { createTestApp, signUpBody, TestApp, withEmulators } from '../support/environment';
 import { footprint, LogCapture, Storefront } from '../support/harness';
 

@@ -10,9 +10,9 @@ import { customerViewSchema, toView } from '../domain/channel-customer';
 import { CustomerSearchCriteria, nameWords, normalizeEmail, normalizePhone } from '../domain/customer-search';
 import { notFound } from '../domain/errors';
 import { GUID } from '../domain/identity';
-import { emailSchema, ValidationError } from '../domain/validation';
+import { emailSchema } from '../domain/validation';
 import type { CustomerSearch } from '../ports/customer-search';
-import { parseQuery } from './sync-status/list-query';
+import { decodePageToken, encodePageToken, parseQuery } from './query-string';
 
 export const SEARCH_DEFAULT_PAGE_SIZE = 20;
 export const SEARCH_MAX_PAGE_SIZE = 100;
@@ -85,30 +85,13 @@ export class CustomerSearchService {
       ...(query.name !== undefined ? { nameWords: nameWords(query.name) } : {}),
       ...(query.accountNumber !== undefined ? { accountNumber: GUID.test(query.accountNumber) ? query.accountNumber.toLowerCase() : query.accountNumber } : {}),
     };
-    const after = continuationToken === undefined ? undefined : decodeToken(continuationToken);
+    const after = continuationToken === undefined ? undefined : decodePageToken(continuationToken, (id) => (GUID.test(id) ? id.toLowerCase() : undefined));
     const found = await this.deps.search.search(channelId, criteria, { after, limit: pageSize + 1 });
     const page = found.slice(0, pageSize);
     return {
       customers: page.map(toView),
-      continuationToken: found.length > pageSize ? encodeToken(page[page.length - 1].id) : null,
+      continuationToken: found.length > pageSize ? encodePageToken(page[page.length - 1].id) : null,
       criteria: Object.keys(criteria) as (keyof CustomerSearchCriteria)[],
     };
   }
-}
-
-/** The token is the last customer id of the page, base64url JSON: opaque to clients. */
-function encodeToken(lastId: string): string {
-  return Buffer.from(JSON.stringify({ after: lastId }), 'utf8').toString('base64url');
-}
-
-function decodeToken(token: string): string {
-  const invalid = new ValidationError([{ path: '/continuationToken', message: 'is not a token this API handed out' }]);
-  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw invalid;
-  try {
-    const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof value?.after === 'string' && GUID.test(value.after)) return value.after.toLowerCase();
-  } catch {
-    // falls through to the same answer as a well-formed token with the wrong content
-  }
-  throw invalid;
 }

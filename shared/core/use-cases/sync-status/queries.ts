@@ -32,7 +32,8 @@ import type { Staging } from '../../ports/staging';
 import type { SyncStatusFilter, SyncStatusReadModel } from '../../ports/sync-status-read-model';
 import { webhookMetricsSchema, type WebhookDeliverer } from '../deliver-webhooks';
 import type { HqService } from '../hq';
-import { encodeToken, ListQuery } from './list-query';
+import type { ListQuery } from './list-query';
+import { encodePageToken } from '../query-string';
 import { fillAccounts, locate, newestFirst, pendingRow, replay, stagedRow, SyncStatusRow, syncStatusRowSchema } from './rows';
 
 /** One operation with what the detail pane shows; the HTTP layer turns `version` into the ETag. */
@@ -126,7 +127,7 @@ export class SyncStatusQueries {
     const merged = [...staged, ...pending.filter((row) => !seen.has(row.operationId))].sort(newestFirst).slice(0, wanted);
     const items = merged.slice(0, limit);
     await fillAccounts(items, this.deps.readModel);
-    return { items, continuationToken: merged.length > limit ? encodeToken(items[items.length - 1].sortKey) : null };
+    return { items, continuationToken: merged.length > limit ? encodePageToken(items[items.length - 1].sortKey) : null };
   }
 
   async detail(operationId: string): Promise<OperationDetail> {
