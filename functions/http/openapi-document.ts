@@ -55,6 +55,19 @@ const BODY_REFUSALS: Record<string, ZodOpenApiResponseObject> = {
   '415': problem('The body is not `application/json`.'),
 };
 
+/** A real-time call HQ cannot take while it is in servicing. */
+const HQ_SERVICING: Record<string, ZodOpenApiResponseObject> = {
+  '503': problem('Real time and HQ is unavailable (servicing).', retryAfter),
+};
+
+/** A change to an existing customer (edit, add an address). */
+const CHANGE_REFUSALS: Record<string, ZodOpenApiResponseObject> = {
+  ...BODY_REFUSALS,
+  '404': problem('Unknown channel or customer.'),
+  '409': problem('`CustomerPendingSync`: real time, and the customer is not in HQ yet.'),
+  ...HQ_SERVICING,
+};
+
 const op = (operation: ZodOpenApiOperationObject): ZodOpenApiOperationObject => ({
   ...operation,
   responses: { ...operation.responses, ...ALWAYS },
@@ -139,7 +152,7 @@ export function buildOpenApiDocument() {
               '422': problem(
                 'Enhanced fields (title, secondary contacts, affiliations) in an async sign-up without `EnhancedAsyncCustomerCreation`; `feature` and `fields` name them.',
               ),
-              '503': problem('Real time and HQ is unavailable (servicing).', retryAfter),
+              ...HQ_SERVICING,
             },
           }),
         },
@@ -166,10 +179,7 @@ export function buildOpenApiDocument() {
                 description: '`AsyncCustomerEditing` is effective: an `Update` operation is queued and shown at once.',
                 content: json(customerViewSchema),
               },
-              ...BODY_REFUSALS,
-              '404': problem('Unknown channel or customer.'),
-              '409': problem('`CustomerPendingSync`: real time, and the customer is not in HQ yet.'),
-              '503': problem('Real time and HQ is unavailable (servicing).', retryAfter),
+              ...CHANGE_REFUSALS,
             },
           }),
         },
@@ -187,10 +197,7 @@ export function buildOpenApiDocument() {
                 headers: location('The customer.'),
                 content: json(customerViewSchema),
               },
-              ...BODY_REFUSALS,
-              '404': problem('Unknown channel or customer.'),
-              '409': problem('`CustomerPendingSync`: real time, and the customer is not in HQ yet.'),
-              '503': problem('Real time and HQ is unavailable (servicing).', retryAfter),
+              ...CHANGE_REFUSALS,
             },
           }),
         },
