@@ -34,7 +34,7 @@ import { CustomerService } from '../shared/core/use-cases/customers';
 import { DeliveryOptions, WebhookDeliverer } from '../shared/core/use-cases/deliver-webhooks';
 import { Distributor } from '../shared/core/use-cases/distribute';
 import { HqService } from '../shared/core/use-cases/hq';
-import { Reconciler } from '../shared/core/use-cases/reconcile';
+import { intoStaging, Reconciler } from '../shared/core/use-cases/reconcile';
 import { SyncStatusCommands } from '../shared/core/use-cases/sync-status/commands';
 import { SyncStatusQueries } from '../shared/core/use-cases/sync-status/queries';
 import { Synchronizer } from '../shared/core/use-cases/synchronize';
@@ -119,7 +119,7 @@ export function composeServices(config: AppConfig, ports: Ports, overrides: Serv
     webhooks,
     clock,
   });
-  const reconciler = new Reconciler(ports.channel, ports.staging, { graceMs: overrides.reconcileGraceMs, log });
+  const reconciler = new Reconciler(ports.channel, intoStaging(ports.staging), { graceMs: overrides.reconcileGraceMs, log });
   return {
     config,
     ports,

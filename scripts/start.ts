@@ -150,10 +150,10 @@ async function reportAndCatchUp(
       if (indexed > 0) log(`  ${indexed} channel customer(s) from before customer search got their search keys`);
     }
     if (hardKilled) {
-      log('The last npm start did not stop cleanly (killed?): staging the operations Azurite may have lost from the channel');
+      log('The last npm start did not stop cleanly (killed?): queueing again, from the channel, the operations Azurite may have lost');
       const caughtUp = await catchUpAfterHardKill(services);
       log(
-        `  ${caughtUp.staged} operation(s) of ${caughtUp.customers} customer(s) staged for the next sync run${caughtUp.errors ? `; ${caughtUp.errors} left to the sync runs after a storage error` : ''}`,
+        `  ${caughtUp.queued} operation(s) of ${caughtUp.customers} customer(s) queued again${caughtUp.errors ? `; ${caughtUp.errors} left to the sync runs after a storage error` : ''}`,
       );
       const interrupted = await markInterruptedRuns(services.runs);
       if (interrupted > 0) log(`  ${interrupted} sync run record(s) that said Running marked Failed (interrupted); a run whose orchestration survived resumes`);

@@ -2,32 +2,35 @@
  * After a hard kill, Azurite may have lost its last seconds (it saves every 5 s), among them queue
  * messages of sign-ups and edits that were answered 2xx. The Cosmos server lost nothing it
  * acknowledged (its journal), and the channel's record of an operation is the source of truth
- * (shared/sync/reconcile.ts): every upload stages, straight from the channel, the Pending
+ * (shared/core/use-cases/reconcile.ts): a full pass stages, straight from the channel, the Pending
  * operations of customers HQ is behind on, but only once they are 5 minutes old, so as not to race
- * a send still in flight. At start-up nothing is in flight (the app does not serve yet), so
- * `npm start` runs that same reconciliation once with no grace period when the previous run did
- * not stop cleanly: the next sync run picks the operations up at once. Staging ignores operations
- * it already has, so a message that did survive only counts as a duplicate.
+ * a send still in flight, and a continuous loop makes a full pass only every 5 minutes. At
+ * start-up nothing is in flight (the app does not serve yet), so `npm start` runs that same
+ * reconciliation once with no grace period when the previous run did not stop cleanly, and queues
+ * the operations again: the loop's next streaming pass takes them within seconds. The uploader
+ * counts a message for an operation it already staged as a duplicate, so re-queueing one whose
+ * message did survive changes nothing.
  */
 import type { Services } from '../../functions/composition-root';
-import { Reconciler } from '../../shared/core/use-cases/reconcile';
+import { intoQueue, Reconciler } from '../../shared/core/use-cases/reconcile';
 import type { RunLog } from '../../shared/core/ports/run-log';
 
 export interface CatchUpResult {
   customers: number;
-  staged: number;
+  /** Operations queued again. */
+  queued: number;
   errors: number;
 }
 
-export async function catchUpAfterHardKill(services: Pick<Services, 'channel' | 'staging'>, maxCustomersPerPass = 100): Promise<CatchUpResult> {
-  const reconciler = new Reconciler(services.channel, services.staging, { graceMs: 0, maxCustomers: maxCustomersPerPass });
-  const total: CatchUpResult = { customers: 0, staged: 0, errors: 0 };
+export async function catchUpAfterHardKill(services: Pick<Services, 'channel' | 'queue'>, maxCustomersPerPass = 100): Promise<CatchUpResult> {
+  const reconciler = new Reconciler(services.channel, intoQueue(services.queue), { graceMs: 0, maxCustomers: maxCustomersPerPass });
+  const total: CatchUpResult = { customers: 0, queued: 0, errors: 0 };
   // Each pass marks the customers it finished, so the next one sees the rest; a pass with errors
   // only would see the same customers again: stop there and leave them to the sync runs.
   for (;;) {
     const pass = await reconciler.reconcile();
     total.customers += pass.customers;
-    total.staged += pass.staged;
+    total.queued += pass.staged;
     total.errors += pass.errors;
     if (pass.customers < maxCustomersPerPass || pass.errors === pass.customers) return total;
   }

@@ -1,8 +1,9 @@
 /**
  * After a hard kill Azurite may have lost its last seconds of queue messages (it saves every 5 s)
- * while the Cosmos server lost nothing it acknowledged. `npm start` then stages those operations
- * straight from the channel (scripts/local-data/catch-up.ts) so the next sync run takes them,
- * instead of waiting out reconciliation's 5-minute grace period. Real emulators, in memory.
+ * while the Cosmos server lost nothing it acknowledged. `npm start` then queues those operations
+ * again straight from the channel (scripts/local-data/catch-up.ts), so the continuous loop's next
+ * streaming pass takes them, instead of waiting out reconciliation's 5-minute grace period and the
+ * next full pass. Real emulators, in memory.
  */
 import { catchUpAfterHardKill, INTERRUPTED_RUN_ERROR, markInterruptedRuns } from '../../scripts/local-data/catch-up';
 import { newRun } from '../../shared/core/domain/sync-run';
@@ -11,7 +12,7 @@ import { ALL_FEATURES, createTestApp, runSync, signUpBody, useEmulators } from '
 
 const emulators = useEmulators();
 
-test('operations whose queue messages were lost are staged at start-up and reach HQ in the next run', async () => {
+test('operations whose queue messages were lost are queued again at start-up and reach HQ in the next streaming pass', async () => {
   const app = await createTestApp(emulators, ALL_FEATURES);
   try {
     const signedUp = [];
@@ -20,11 +21,12 @@ test('operations whose queue messages were lost are staged at start-up and reach
     // What Azurite's last unsaved seconds held: every message of these four operations.
     await createQueueServiceClient(app.config.asyncQueue.connection).getQueueClient(app.config.asyncQueue.name).clearMessages();
 
-    // Left alone, a run finds nothing: reconciliation waits 5 minutes for messages still in flight.
+    // Left alone, a full pass finds nothing: reconciliation waits 5 minutes for messages still in flight.
     expect(await runSync(app.services)).toMatchObject({ uploaded: 0, completed: 0 });
 
-    expect(await catchUpAfterHardKill(app.services, 2)).toEqual({ customers: 3, staged: 4, errors: 0 });
-    expect(await runSync(app.services)).toMatchObject({ completed: 4, failed: 0 });
+    expect(await catchUpAfterHardKill(app.services, 2)).toEqual({ customers: 3, queued: 4, errors: 0 });
+    // A streaming pass (no reconciliation, no query for staged work) is enough.
+    expect(await runSync(app.services, 'stream')).toMatchObject({ uploaded: 4, completed: 4, failed: 0 });
     for (const customer of signedUp) {
       expect(await app.services.customers.get('FABRIKAM', customer.customerId)).toMatchObject({
         accountNumber: expect.stringMatching(/^C\d{9}$/),
@@ -32,20 +34,20 @@ test('operations whose queue messages were lost are staged at start-up and reach
       });
     }
     expect(await app.services.hq.getCustomer(signedUp[0].customerId)).toMatchObject({ lastName: 'Edited', appliedCounter: 2 });
-    // Nothing left: a second start after another kill stages nothing.
-    expect(await catchUpAfterHardKill(app.services, 2)).toEqual({ customers: 0, staged: 0, errors: 0 });
+    // Nothing left: a second start after another kill queues nothing.
+    expect(await catchUpAfterHardKill(app.services, 2)).toEqual({ customers: 0, queued: 0, errors: 0 });
   } finally {
     app.services.dispose();
   }
 });
 
-test('messages that did survive are duplicates of what catch-up staged, and change nothing', async () => {
+test('a message that did survive and its copy queued by catch-up make one customer, once', async () => {
   const app = await createTestApp(emulators);
   try {
     const { customer } = await app.services.customers.signUp('FABRIKAM', signUpBody('kept-msg'));
-    expect(await catchUpAfterHardKill(app.services)).toEqual({ customers: 1, staged: 1, errors: 0 });
-    const run = await runSync(app.services);
-    expect(run).toMatchObject({ uploaded: 0, completed: 1, failed: 0 });
+    expect(await catchUpAfterHardKill(app.services)).toEqual({ customers: 1, queued: 1, errors: 0 });
+    const run = await runSync(app.services, 'stream');
+    expect(run).toMatchObject({ uploaded: 1, duplicates: 1, completed: 1, failed: 0 });
     const hq = await app.services.hq.getCustomer(customer.customerId);
     expect(await app.services.customers.get('FABRIKAM', customer.customerId)).toMatchObject({ accountNumber: hq!.accountNumber, syncStatus: 'Completed' });
     expect(await app.services.queue.approximateDepth()).toEqual({ queued: 0, poisoned: 0 });

@@ -9,7 +9,7 @@ import { AppConfig, readConfig } from '../../shared/core/config/settings';
 import { createServices, ServiceOverrides, Services } from '../../functions/composition-root';
 import { provisionStorage } from '../../functions/composition-root';
 import { EmulatorOptions, RunningEmulators, startEmulators } from '../../scripts/emulators';
-import { runSyncPass } from '../../shared/core/use-cases/sync-pass';
+import { PassKind, runSyncPass } from '../../shared/core/use-cases/sync-pass';
 
 export type Env = Record<string, string>;
 
@@ -97,7 +97,15 @@ export function signUpBody(n: number | string, extra: Record<string, unknown> = 
 }
 
 /** The core's sync pass with the use cases called directly; a failed step is retried at once. */
-export async function runSync(services: Services): Promise<{ uploaded: number; completed: number; failed: number }> {
-  const run = await runSyncPass(services, { trigger: 'test', settings: services.config.sync }, { instanceId: `test-${randomUUID()}`, sleep: async () => {} });
-  return { uploaded: run.uploaded, completed: run.completed, failed: run.failed };
+/** One sync pass, full by default (as a scheduled run), or streaming (as a continuous loop between full passes). */
+export async function runSync(
+  services: Services,
+  kind: PassKind = 'full',
+): Promise<{ uploaded: number; duplicates: number; completed: number; failed: number }> {
+  const run = await runSyncPass(
+    services,
+    { trigger: 'test', settings: services.config.sync, kind },
+    { instanceId: `test-${randomUUID()}`, sleep: async () => {} },
+  );
+  return { uploaded: run.uploaded, duplicates: run.duplicates, completed: run.completed, failed: run.failed };
 }
