@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { encodeMessage } from '../../shared/adapters/queue/operation-queue';
-import { signUpOperations } from '../../shared/core/domain/channel-customer';
+import { ChannelCustomerDocument, toDocument } from '../../shared/adapters/cosmos/channel-customers';
+import { newChannelCustomer, signUpOperations } from '../../shared/core/domain/channel-customer';
 import { customerIdFor } from '../../shared/core/domain/identity';
 import { parseStrict, signUpSchema } from '../../shared/core/domain/validation';
 
@@ -19,43 +20,16 @@ export function signUpBody(n: number): Record<string, unknown> {
 }
 
 /**
- * What an async sign-up writes, built without the service: the channel customer document and
- * the queue message of its create operation. The floors write these, so they pay for the same
- * document and message sizes as the app.
+ * What an async sign-up writes, built without the service: the channel customer document (with
+ * the search keys the Cosmos adapter adds) and the queue message of its create operation. Built
+ * by the same domain functions and document mapping as the app's, so the floors write the same
+ * bytes the app does.
  */
-export function bareSignUp(channelId: string, n: number): { doc: Record<string, unknown>; message: string; customerId: string } {
+export function bareSignUp(channelId: string, n: number): { doc: ChannelCustomerDocument; message: string; customerId: string } {
   const request = parseStrict(signUpSchema, signUpBody(n));
   const customerId = customerIdFor(channelId, request.externalIdentity);
   const custAccountAsync = randomUUID();
-  const [op] = signUpOperations({ customerId, channelId, custAccountAsync, customerAccount: null }, request, new Date().toISOString());
-  const { externalIdentity, addresses: _a, contacts: _c, affiliations: _f, attributes: _t, ...fields } = request;
-  const doc = {
-    ...fields,
-    id: customerId,
-    channelId,
-    externalIdentity,
-    custAccountAsync,
-    accountNumber: null,
-    mode: 'async',
-    replicationCounter: 1,
-    hqAppliedCounter: 0,
-    operations: {
-      [op.operationId]: {
-        operationId: op.operationId,
-        entity: op.entity,
-        operation: op.operation,
-        replicationCounter: 1,
-        status: 'Pending',
-        createdAt: op.createdAt,
-        uploadedAt: null,
-        completedAt: null,
-        attempts: 0,
-        lastError: null,
-        payload: op.payload,
-      },
-    },
-    createdAt: op.createdAt,
-    updatedAt: op.createdAt,
-  };
-  return { doc, message: encodeMessage(op), customerId };
+  const operations = signUpOperations({ customerId, channelId, custAccountAsync, customerAccount: null }, request, new Date().toISOString());
+  const doc = toDocument(newChannelCustomer(customerId, channelId, request, 'async', custAccountAsync, null, operations, 'Pending'));
+  return { doc, message: encodeMessage(operations[0]), customerId };
 }

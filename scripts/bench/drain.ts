@@ -12,6 +12,7 @@ import { signUpBody } from './backlog';
 import { perUnit, RequestTally, round } from './counting';
 import { drainFloor } from './floors';
 import { runLoad } from './load';
+import { transient, withRetry } from './retry';
 import { MemoryPeak, MemorySampler } from './memory';
 import type { BenchOptions } from './options';
 import type { Progress } from './progress';
@@ -46,14 +47,20 @@ export interface DrainMeasurement {
   activityRetries: number;
 }
 
-/** Queues `count` async sign-ups through the app's own service: the same documents and messages. */
+/**
+ * Queues `count` async sign-ups through the app's own service: the same documents and messages.
+ * A sign-up that fails on a transient error is sent again, as a storefront would (the same
+ * identity, so it is one customer): once in a 20,000 seeding a connection drops.
+ */
 export async function seedBacklog(app: BenchApp, count: number, progress: Progress, label: string, timeoutMs: number): Promise<void> {
   const phase = progress.phase(`seed ${label}: ${count} async sign-ups`, count);
-  const result = await runLoad(count, SEED_CONCURRENCY, (i) => app.services.customers.signUp('FABRIKAM', signUpBody(i)).then(() => undefined), {
-    phase,
-    timeoutMs,
-  });
-  phase.done(`${result.perSecond.toFixed(0)}/s`);
+  let retries = 0;
+  const signUp = (i: number) => {
+    const body = signUpBody(i);
+    return withRetry(() => app.services.customers.signUp('FABRIKAM', body), { attempts: 4, firstDelayMs: 250, retryIf: transient, onRetry: () => retries++ });
+  };
+  const result = await runLoad(count, SEED_CONCURRENCY, (i) => signUp(i).then(() => undefined), { phase, timeoutMs });
+  phase.done(`${result.perSecond.toFixed(0)}/s${retries ? `, ${retries} sent again after a transient error` : ''}`);
   if (result.errors > 0) throw new Error(`seeding ${label}: ${result.errors} sign-ups failed, first: ${result.firstError}`);
 }
 

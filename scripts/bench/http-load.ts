@@ -19,8 +19,8 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(signUpBody(Number(first) + i)),
       });
-      await response.arrayBuffer();
-      if (response.status !== 202) throw new Error(`sign-up answered ${response.status}`);
+      const answer = await response.text();
+      if (response.status !== 202) throw new Error(`sign-up answered ${response.status}: ${answer.slice(0, 300)}`);
     },
     { timeoutMs: 3_600_000 },
   );

@@ -20,8 +20,13 @@ export async function withRetry<T>(
   }
 }
 
-/** Transient storage answers worth another try: timeouts, throttling, server errors. */
+/** A connection the server dropped as the call went out (a keep-alive socket it closed). */
+const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+/** Transient storage answers worth another try: timeouts, throttling, server errors, a dropped connection. */
 export function transient(error: unknown): boolean {
-  const status = (error as { statusCode?: number; code?: number }).statusCode ?? (error as { code?: number }).code;
+  const { statusCode, code } = error as { statusCode?: number; code?: number | string };
+  if (typeof code === 'string') return NETWORK_CODES.has(code);
+  const status = statusCode ?? code;
   return status === 408 || status === 429 || (typeof status === 'number' && status >= 500);
 }

@@ -93,9 +93,11 @@ async function timeToHq(host: LocalHost, n: number): Promise<number> {
  * would hand that drift to whichever subject always ran second.
  */
 async function signUpsOverHttp(host: LocalHost, floorConfig: AppConfig, options: BenchOptions, progress: Progress) {
-  const count = Math.max(100, Math.ceil(options.signUps / 2));
+  const count = Math.max(100, options.signUps);
   const c = options.concurrency;
-  const rounds = 4;
+  // Rounds of about 250 (an even number, so each subject goes first as often): the ratio of two
+  // throughputs on a shared 2-core machine moves by +-0.05 between rounds; more rounds average it.
+  const rounds = Math.max(2, 2 * Math.round(count / 500));
   const floorServer = await startSignUpFloorServer(floorConfig);
   try {
     // Warm-up, not recorded: connections, JIT and the SDK's metadata reads land here.
@@ -129,7 +131,8 @@ async function signUpsOverHttp(host: LocalHost, floorConfig: AppConfig, options:
 function combine(runs: LoadResult[]): LoadResult {
   const latencies = runs.flatMap((r) => r.latenciesMs);
   const elapsed = runs.reduce((t, r) => t + r.elapsedMs, 0);
-  return { ...summarize(latencies, elapsed), errors: runs.reduce((n, r) => n + r.errors, 0) };
+  const errors = runs.reduce((n, r) => n + r.errors, 0);
+  return summarize(latencies, elapsed, errors, runs.find((r) => r.firstError)?.firstError);
 }
 
 export async function overHttpScenario(
@@ -173,7 +176,8 @@ export async function overHttpScenario(
         pass: http.perSecond / floor.perSecond >= 0.8 && http.errors === 0,
         note:
           `floor: a bare node:http server doing the one create + one send per POST; both driven by the same separate storefront ` +
-          `process over loopback; p50 ${http.p50.toFixed(0)} / p99 ${http.p99.toFixed(0)} ms (floor ${floor.p50.toFixed(0)} / ${floor.p99.toFixed(0)} ms)`,
+          `process over loopback; p50 ${http.p50.toFixed(0)} / p99 ${http.p99.toFixed(0)} ms (floor ${floor.p50.toFixed(0)} / ${floor.p99.toFixed(0)} ms)` +
+          (http.errors + floor.errors ? `; errors: app ${http.errors}, floor ${floor.errors}, first: ${http.firstError ?? floor.firstError}` : ''),
       },
       {
         figure: `time to HQ, run on demand, scheduled mode (max of ${SAMPLES})`,

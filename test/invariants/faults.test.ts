@@ -1,7 +1,7 @@
 /**
  * The fault seam itself, and the fault scenarios found by the properties, kept as plain examples.
  */
-import { customerIdFor } from '../../shared/core/domain/identity';
+import { customerIdFor, GUID } from '../../shared/core/domain/identity';
 import { ALL_FEATURES, runSync, signUpBody, useEmulators } from '../support/environment';
 import { createFaultyApp, LogCapture, quiesce, Storefront } from '../support/harness';
 import { InjectedFaultError } from '../support/faults';
@@ -240,6 +240,10 @@ describe('a real-time sign-up that reached HQ, retried while HQ is servicing (fa
     expect(hq).toMatchObject({ accountNumber: inHq.accountNumber, appliedCounter: 1 });
     expect(channel).toMatchObject({ accountNumber: inHq.accountNumber, replicationCounter: 1, hqAppliedCounter: 1 });
     expect(Object.values(channel.operations).map((op) => op.status)).toEqual(['Completed']);
+    // The fallback gave the storefront a temporary account (async); HQ's customer, created in real
+    // time without one, links it, so both records name the same one.
+    expect(channel.custAccountAsync).toMatch(GUID);
+    expect(hq.custAccountAsync).toBe(channel.custAccountAsync);
   });
 });
 
