@@ -54,6 +54,14 @@ module.exports = {
       to: { path: '^(scripts|test)/' },
     },
     {
+      name: 'app-production-dependencies-only',
+      comment:
+        'The deployment package holds production dependencies only (azure.yaml prunes the dev ones): a runtime import of a devDependency from shared/ or functions/ would fail in Azure.',
+      severity: 'error',
+      from: { path: '^(shared|functions)/' },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-circular',
       comment: 'No import cycles, type-only ones included.',
       severity: 'error',
