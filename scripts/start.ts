@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulators } from './emulators';
 import { functionKeysFromEnv, loadLocalSettings, startLocalHost } from '@async-customer/local-host';
-import { catchUpAfterHardKill, markInterruptedRuns } from './local-data/catch-up';
+import { catchUpAfterHardKill, markInterruptedRuns, synchronizeLeftStaged } from './local-data/catch-up';
 import { describeCounts } from './local-data/cosmos-files';
 import { localCosmosPort, localStoragePorts } from './local-data/endpoints';
 import {
@@ -157,6 +157,11 @@ async function reportAndCatchUp(
       );
       const interrupted = await markInterruptedRuns(services.runs);
       if (interrupted > 0) log(`  ${interrupted} sync run record(s) that said Running marked Failed (interrupted); a run whose orchestration survived resumes`);
+      await synchronizeLeftStaged(services).then(
+        (run) => log(`  ${run.completed} staged operation(s) the kill left unfinished synchronized (${run.failed} failed, ${run.waiting} waiting)`),
+        // Not a reason to stay down: the loop's next full pass does the same.
+        (error: Error) => log(`  staged operations left to the sync loop's next full pass: ${error.message}`),
+      );
     }
   } finally {
     services.dispose();

@@ -13,6 +13,8 @@
  */
 import type { Services } from '../../functions/composition-root';
 import { intoQueue, Reconciler } from '../../shared/core/use-cases/reconcile';
+import { runSyncPass } from '../../shared/core/use-cases/sync-pass';
+import type { SyncRun } from '../../shared/core/domain/sync-run';
 import type { RunLog } from '../../shared/core/ports/run-log';
 
 export interface CatchUpResult {
@@ -34,6 +36,18 @@ export async function catchUpAfterHardKill(services: Pick<Services, 'channel' | 
     total.errors += pass.errors;
     if (pass.customers < maxCustomersPerPass || pass.errors === pass.customers) return total;
   }
+}
+
+/**
+ * The same kill can lose the orchestration's record of a batch it was synchronizing (Azurite keeps
+ * the durable history too): HQ and the channel then have the customer while its staged operation
+ * still says Uploaded, and its message may be gone. A continuous loop's streaming passes never
+ * look at staged work, so it would wait for the next full pass, up to 5 minutes. Before serving,
+ * `npm start` runs one pass's synchronize rounds (no queue messages: the loop takes those), which
+ * finish it; the pass is recorded like any run (trigger `npm start`).
+ */
+export function synchronizeLeftStaged(services: Pick<Services, 'uploader' | 'synchronizer' | 'runs' | 'config'>): Promise<SyncRun> {
+  return runSyncPass(services, { trigger: 'npm start', settings: services.config.sync, kind: 'full', upload: { maxMessages: 0 } }, { instanceId: 'npm-start' });
 }
 
 export const INTERRUPTED_RUN_ERROR =

@@ -5,7 +5,7 @@
  * streaming pass takes them, instead of waiting out reconciliation's 5-minute grace period and the
  * next full pass. Real emulators, in memory.
  */
-import { catchUpAfterHardKill, INTERRUPTED_RUN_ERROR, markInterruptedRuns } from '../../scripts/local-data/catch-up';
+import { catchUpAfterHardKill, INTERRUPTED_RUN_ERROR, markInterruptedRuns, synchronizeLeftStaged } from '../../scripts/local-data/catch-up';
 import { newRun } from '../../shared/core/domain/sync-run';
 import { createQueueServiceClient } from '../../shared/adapters/queue/client';
 import { ALL_FEATURES, createTestApp, runSync, signUpBody, useEmulators } from '../support/environment';
@@ -51,6 +51,29 @@ test('a message that did survive and its copy queued by catch-up make one custom
     const hq = await app.services.hq.getCustomer(customer.customerId);
     expect(await app.services.customers.get('FABRIKAM', customer.customerId)).toMatchObject({ accountNumber: hq!.accountNumber, syncStatus: 'Completed' });
     expect(await app.services.queue.approximateDepth()).toEqual({ queued: 0, poisoned: 0 });
+  } finally {
+    app.services.dispose();
+  }
+});
+
+test('a staged operation whose batch the kill lost (customer in HQ and the channel, row still Uploaded) is finished before serving', async () => {
+  const app = await createTestApp(emulators);
+  try {
+    const { customer } = await app.services.customers.signUp('FABRIKAM', signUpBody('lost-batch'));
+    expect(await runSync(app.services, 'stream')).toMatchObject({ completed: 1 });
+    const hq = await app.services.hq.getCustomer(customer.customerId);
+    const [operationId] = Object.keys((await app.services.channel.read(customer.customerId))!.doc.operations);
+    // What the kill left: the staging commit of the batch never happened, and no message is left.
+    await app.services.staging.update(
+      { id: operationId, customerId: customer.customerId },
+      { status: 'Uploaded', onlineOperationCompleted: 0, completedAt: null },
+    );
+    expect(await runSync(app.services, 'stream')).toMatchObject({ uploaded: 0, completed: 0 });
+    expect((await app.services.staging.read(customer.customerId, operationId))?.doc.status).toBe('Uploaded');
+
+    expect(await synchronizeLeftStaged(app.services)).toMatchObject({ trigger: 'npm start', status: 'Completed', completed: 1, failed: 0 });
+    expect((await app.services.staging.read(customer.customerId, operationId))?.doc.status).toBe('Completed');
+    expect(await app.services.hq.getCustomer(customer.customerId)).toMatchObject({ accountNumber: hq!.accountNumber, appliedCounter: 1 });
   } finally {
     app.services.dispose();
   }
