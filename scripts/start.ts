@@ -22,6 +22,7 @@ import {
   DEFAULT_LOCAL_DATA,
   liveProcesses,
   stopAdvice,
+  stopLeftBehind,
   localDataDir,
   localDataLayout,
   readRunning,
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
 
   const layout = localDataLayout(localDataDir(root));
   const previous = readRunning(layout);
+  const stopped = await stopLeftBehind(previous);
+  if (stopped.length > 0) log(`Stopped what a killed npm start left running: ${stopped.join(', ')} (each saved its data first)`);
   const stillRunning = liveProcesses(previous);
   if (stillRunning.length > 0) {
     console.error(`${stillRunning.join(', ')} already run(s) from ${layout.dir}. ${stopAdvice(stillRunning)}`);

@@ -91,6 +91,25 @@ export function liveProcesses(record: RunningRecord | undefined): string[] {
   return named.filter(([, p]) => p && isAlive(p)).map(([name, p]) => `${name} (pid ${p!.pid})`);
 }
 
+/**
+ * The emulators a killed `npm start` left running (its own process gone, theirs alive: a kill of
+ * that one process, not of its group), stopped as Ctrl-C stops them: SIGINT, so each saves its
+ * data first; SIGKILL after `graceMs`. Answers what it stopped, named for a message.
+ */
+export async function stopLeftBehind(record: RunningRecord | undefined, graceMs = 15_000): Promise<string[]> {
+  if (!record || isAlive(record.start)) return [];
+  const named: [string, RecordedProcess | undefined][] = [
+    ['Azurite', record.azurite],
+    ['Cosmos DB server', record.cosmos],
+  ];
+  const left = named.filter((entry): entry is [string, RecordedProcess] => entry[1] !== undefined && isAlive(entry[1]));
+  for (const [, p] of left) process.kill(p.pid, 'SIGINT');
+  const deadline = Date.now() + graceMs;
+  while (left.some(([, p]) => isAlive(p)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const [, p] of left) if (isAlive(p)) process.kill(p.pid, 'SIGKILL');
+  return left.map(([name, p]) => `${name} (pid ${p.pid})`);
+}
+
 /** What to do about processes still using the folder: Ctrl-C an npm start; kill what a killed one left behind. */
 export function stopAdvice(live: string[]): string {
   if (live.some((p) => p.startsWith('npm start'))) return 'Stop that npm start first (Ctrl-C in its terminal).';
