@@ -80,15 +80,20 @@ export function isAlive(process_: RecordedProcess): boolean {
   }
 }
 
+/** The recorded processes that still run, each with its name for a message. */
+function alive(record: RunningRecord, which: ('start' | 'azurite' | 'cosmos')[]): [string, RecordedProcess][] {
+  const names = { start: 'npm start', azurite: 'Azurite', cosmos: 'Cosmos DB server' };
+  return which.flatMap((key) => {
+    const recorded = record[key];
+    return recorded && isAlive(recorded) ? [[names[key], recorded] as [string, RecordedProcess]] : [];
+  });
+}
+
+const named = ([name, p]: [string, RecordedProcess]) => `${name} (pid ${p.pid})`;
+
 /** The recorded processes that still run, named for a message. */
 export function liveProcesses(record: RunningRecord | undefined): string[] {
-  if (!record) return [];
-  const named: [string, RecordedProcess | undefined][] = [
-    ['npm start', record.start],
-    ['Azurite', record.azurite],
-    ['Cosmos DB server', record.cosmos],
-  ];
-  return named.filter(([, p]) => p && isAlive(p)).map(([name, p]) => `${name} (pid ${p!.pid})`);
+  return record ? alive(record, ['start', 'azurite', 'cosmos']).map(named) : [];
 }
 
 /**
@@ -98,16 +103,12 @@ export function liveProcesses(record: RunningRecord | undefined): string[] {
  */
 export async function stopLeftBehind(record: RunningRecord | undefined, graceMs = 15_000): Promise<string[]> {
   if (!record || isAlive(record.start)) return [];
-  const named: [string, RecordedProcess | undefined][] = [
-    ['Azurite', record.azurite],
-    ['Cosmos DB server', record.cosmos],
-  ];
-  const left = named.filter((entry): entry is [string, RecordedProcess] => entry[1] !== undefined && isAlive(entry[1]));
+  const left = alive(record, ['azurite', 'cosmos']);
   for (const [, p] of left) process.kill(p.pid, 'SIGINT');
   const deadline = Date.now() + graceMs;
   while (left.some(([, p]) => isAlive(p)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   for (const [, p] of left) if (isAlive(p)) process.kill(p.pid, 'SIGKILL');
-  return left.map(([name, p]) => `${name} (pid ${p.pid})`);
+  return left.map(named);
 }
 
 /** What to do about processes still using the folder: Ctrl-C an npm start; kill what a killed one left behind. */
